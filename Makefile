@@ -1,0 +1,57 @@
+# netfabric.core developer entry points. `make test` and `make demo` work on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Prefer the newest interpreter present (ansible-core 2.21 needs Python >= 3.12); fall back to python3.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3 $(PYENV_ROOT)/versions/3.12*/bin/python3) $(shell command -v python3))
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+# ansible needs the collection under ansible_collections/<namespace>/<name>: link the checkout there.
+COLL_ROOT := $(CURDIR)/.build/collections
+COLL_LINK := $(COLL_ROOT)/ansible_collections/netfabric/core
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help deps venv link test test-units test-netlink sanity lint build lab-up lab-down demo demo-down clean
+
+help:
+	@echo "make test      - install everything, then run every test (pytest, sanity, lint)"
+	@echo "make demo      - build the netns lab and run the fabric on it"
+	@echo "make lab-up N=3 / make lab-down - a lab of N namespace hosts behind a switch"
+	@echo "make build     - build the collection tarball"
+
+deps:
+	@command -v ip >/dev/null && command -v bridge >/dev/null && command -v tcpdump >/dev/null && command -v ping >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump >/dev/null; }
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+link:
+	@mkdir -p $(dir $(COLL_LINK))
+	@ln -sfn $(CURDIR) $(COLL_LINK)
+
+test: deps venv link test-units test-netlink sanity lint
+
+test-units:
+	$(VPY) -m pytest -q tests/unit
+
+test-netlink:
+	$(VPY) -m pytest -q tests/netlink
+
+sanity: venv link
+	bash tests/sanity/run.sh
+
+lint: venv
+	$(VENV)/bin/ansible-lint
+
+build: venv
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path .build/dist .
+
+clean:
+	rm -rf .build
