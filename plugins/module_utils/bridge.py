@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The bridge device resource (netfabric.core.bridge)."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, read_addresses, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    mtu=dict(type="int"),
+    stp=dict(type="bool"),
+    vlan_filtering=dict(type="bool"),
+    mac=dict(type="str"),
+    addresses=dict(type="list", elements="str"),
+    netns=dict(type="str"),
+)
+
+
+class Bridge(Resource):
+    def __init__(self, params):
+        self.name = validate.ifname("name", params["name"])
+        self.state = params["state"]
+        self.mtu = validate.mtu("mtu", params["mtu"])
+        self.stp = params["stp"]
+        self.vlan_filtering = params["vlan_filtering"]
+        self.mac = validate.mac("mac", params["mac"], allow_zero=False)
+        self.addresses = validate.cidr_list("addresses", params["addresses"])
+        self.ns = Namespace(validate.netns("netns", params["netns"]))
+
+    def close(self):
+        self.ns.close()
+
+    def read(self):
+        view = LinkTable(self.ns).get(self.name)
+        if view is None:
+            return {"name": self.name, "state": "absent"}
+        if view["kind"] != "bridge":
+            raise NetfabricError("name: link %r exists but is a %s, not a bridge; remove it or pick another name"
+                                 % (self.name, view["kind"] or "device without kind"))
+        return {
+            "name": self.name, "state": "present", "up": view["up"], "mtu": view["mtu"], "mac": view["mac"],
+            "stp": view["bridge"]["stp"], "vlan_filtering": view["bridge"]["vlan_filtering"],
+            "addresses": [i.with_prefixlen for i in read_addresses(self.ns, view["index"])],
+        }
+
+    def plan(self, before):
+        if self.state == "absent":
+            if before["state"] == "absent":
+                return before, []
+            index_of = resolver(self.ns, self.name)
+            return {"name": self.name, "state": "absent"}, [changes.delete_link(self.ns, self.name, index_of)]
+        wanted = {"mtu": self.mtu, "mac": self.mac, "stp": self.stp, "vlan_filtering": self.vlan_filtering}
+        wanted = dict((k, v) for k, v in wanted.items() if v is not None)
+        after = dict(before, state="present", up=True, **wanted)
+        if self.addresses is not None:
+            after["addresses"] = [i.with_prefixlen for i in self.addresses]
+        index_of = resolver(self.ns, self.name)
+        steps = []
+        if before["state"] == "absent":
+            steps.append(self._create())
+            after.setdefault("addresses", [])
+            current = dict.fromkeys(("mtu", "mac", "stp", "vlan_filtering"))
+            current_addresses = []
+        else:
+            current = before
+            current_addresses = [a for a in read_addresses(self.ns, LinkTable(self.ns).index(self.name, "name"))]
+        steps.extend(self._attribute_steps(current, wanted, index_of))
+        if self.addresses is not None:
+            steps.extend(changes.address_steps(self.ns, self.name, index_of, current_addresses, self.addresses))
+        if not before.get("up"):
+            steps.append(changes.bring_up(self.ns, self.name, index_of))
+        self.verify_keys = ["state", "up"] + sorted(wanted) + (["addresses"] if self.addresses is not None else [])
+        return after, steps
+
+    def _create(self):
+        def create():
+            self.ns.ipr.link("add", ifname=self.name, kind="bridge")
+        return Step("create bridge %s" % self.name, create,
+                    lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)()))
+
+    def _attribute_steps(self, current, wanted, index_of):
+        steps = []
+        if "mtu" in wanted and current.get("mtu") != wanted["mtu"]:
+            old = {"mtu": current["mtu"]} if current.get("mtu") else None
+            steps.append(changes.link_set(self.ns, self.name, "mtu=%d on %s" % (wanted["mtu"], self.name),
+                                          index_of, {"mtu": wanted["mtu"]}, old))
+        if "mac" in wanted and current.get("mac") != wanted["mac"]:
+            old = {"address": current["mac"]} if current.get("mac") else None
+            steps.append(changes.link_set(self.ns, self.name, "mac=%s on %s" % (wanted["mac"], self.name),
+                                          index_of, {"address": wanted["mac"]}, old))
+        for option, attr in (("stp", "br_stp_state"), ("vlan_filtering", "br_vlan_filtering")):
+            if option in wanted and bool(current.get(option)) != wanted[option]:
+                old = {"kind": "bridge", attr: int(bool(current.get(option)))}
+                steps.append(changes.link_set(self.ns, self.name, "%s=%s on %s" % (option, wanted[option], self.name),
+                                              index_of, {"kind": "bridge", attr: int(wanted[option])}, old))
+        return steps
+
+    def verify(self, expected, actual):
+        keys = self.verify_keys if expected.get("state") == "present" else ["state"]
+        super(Bridge, self).verify(dict((k, expected.get(k)) for k in keys), dict((k, actual.get(k)) for k in keys))

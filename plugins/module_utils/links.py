@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read links, addresses and routes of one namespace as plain dicts, and the primitive changes.
+
+The views contain only what the modules manage, in the same shape the modules' ``diff`` shows, so
+"desired == actual" is a dict comparison and the diff needs no further formatting.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import ipaddress
+import socket
+
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+
+IFF_UP = 1
+RT_TABLE_MAIN = 254
+RTPROT_KERNEL = 2
+# Port flag option -> IFLA_BRPORT_* attribute (pyroute2 keyword) ; ``hairpin`` is the port "mode".
+PORT_FLAGS = {
+    "learning": "learning",
+    "flood": "unicast_flood",
+    "hairpin": "mode",
+    "neigh_suppress": "neigh_suppress",
+    "isolated": "isolated",
+}
+
+
+def _attrs(nla):
+    return dict(nla.get("attrs", [])) if nla is not None else {}
+
+
+def _port_view(slave):
+    return dict((flag, bool(slave.get("IFLA_BRPORT_" + attr.upper(), 0))) for flag, attr in PORT_FLAGS.items())
+
+
+def _vxlan_view(data, names):
+    group = data.get("IFLA_VXLAN_GROUP") or data.get("IFLA_VXLAN_GROUP6")
+    local = data.get("IFLA_VXLAN_LOCAL") or data.get("IFLA_VXLAN_LOCAL6")
+    return {
+        "vni": data.get("IFLA_VXLAN_ID"),
+        "local": local,
+        "dev": names.get(data.get("IFLA_VXLAN_LINK")),
+        "dstport": data.get("IFLA_VXLAN_PORT"),
+        "learning": bool(data.get("IFLA_VXLAN_LEARNING")),
+        "group": group if group not in ("0.0.0.0", "::") else None,
+        "ttl": data.get("IFLA_VXLAN_TTL") or None,
+    }
+
+
+def _bridge_view(data):
+    return {
+        "stp": bool(data.get("IFLA_BR_STP_STATE")),
+        "vlan_filtering": bool(data.get("IFLA_BR_VLAN_FILTERING")),
+    }
+
+
+class LinkTable:
+    """One ``RTM_GETLINK`` dump of a namespace, indexed by name and ifindex."""
+
+    def __init__(self, ns):
+        self.ns = ns
+        self.refresh()
+
+    def refresh(self):
+        msgs = list(self.ns.ipr.link("dump"))
+        self.names = dict((m["index"], m.get("ifname")) for m in msgs)
+        self.by_name = {}
+        for msg in msgs:
+            self.by_name[msg.get("ifname")] = self._view(msg)
+        return self
+
+    def _view(self, msg):
+        info = msg.get("linkinfo")
+        kind = info.get("kind") if info is not None else None
+        view = {
+            "name": msg.get("ifname"),
+            "index": msg["index"],
+            "kind": kind,
+            "mtu": msg.get("mtu"),
+            "mac": msg.get("address"),
+            "master": self.names.get(msg.get("master")),
+            "up": bool(msg["flags"] & IFF_UP),
+            "link": msg.get("link"),
+            "link_netnsid": msg.get("link_netnsid"),
+        }
+        data = _attrs(info.get("data")) if info is not None else {}
+        if kind == "vxlan":
+            view["vxlan"] = _vxlan_view(data, self.names)
+        elif kind == "bridge":
+            view["bridge"] = _bridge_view(data)
+        if info is not None and info.get("slave_kind") == "bridge":
+            view["port"] = _port_view(_attrs(info.get("slave_data")))
+        return view
+
+    def get(self, name):
+        return self.by_name.get(name)
+
+    def index(self, name, option):
+        """ifindex of ``name``; a missing link is an error naming ``option``."""
+        view = self.by_name.get(name)
+        if view is None:
+            raise NetfabricError("%s: no link named %r in this network namespace" % (option, name))
+        return view["index"]
+
+
+def read_addresses(ns, index):
+    """Global-scope addresses on a link (link-local IPv6 is the kernel's, not ours)."""
+    found = []
+    for msg in ns.ipr.addr("dump", index=index):
+        if msg["index"] != index or msg["scope"] != 0:
+            continue
+        addr = msg.get("address") if msg["family"] == socket.AF_INET6 else (msg.get("local") or msg.get("address"))
+        found.append(ipaddress.ip_interface("%s/%d" % (addr, msg["prefixlen"])))
+    return sorted(found, key=lambda i: (i.version, int(i.ip)))
+
+
+def owned_addresses(ns):
+    """Every address of the namespace (any link): to check that a VTEP ``local`` is really ours."""
+    result = set()
+    for msg in ns.ipr.addr("dump"):
+        addr = msg.get("local") or msg.get("address")
+        if addr:
+            result.add(ipaddress.ip_address(addr))
+    return result
+
+
+def read_routes(ns, index):
+    """Main-table routes through a link that someone configured (not the kernel's connected routes)."""
+    routes = []
+    for family in (socket.AF_INET, socket.AF_INET6):
+        for msg in ns.ipr.route("dump", family=family):
+            attrs = dict(msg["attrs"])
+            if attrs.get("RTA_OIF") != index or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
+                continue
+            if msg["proto"] == RTPROT_KERNEL or msg["type"] != 1:  # unicast routes only
+                continue
+            dst = attrs.get("RTA_DST")
+            if family == socket.AF_INET6 and dst and dst.startswith("fe80:"):
+                continue
+            routes.append({
+                "family": family,
+                "dst": "%s/%d" % (dst, msg["dst_len"]) if dst else "default",
+                "gateway": attrs.get("RTA_GATEWAY"),
+                "priority": attrs.get("RTA_PRIORITY"),
+                "prefsrc": attrs.get("RTA_PREFSRC"),
+                "proto": msg["proto"],
+                "scope": msg["scope"],
+            })
+    return routes
+
+
+def route_request(route, index):
+    """pyroute2 keywords that recreate ``route`` (a read_routes() entry) on link ``index``."""
+    request = {"family": route["family"], "oif": index, "table": RT_TABLE_MAIN,
+               "proto": route["proto"], "scope": route["scope"]}
+    if route["dst"] != "default":
+        dst, length = route["dst"].split("/")
+        request.update(dst=dst, dst_len=int(length))
+    else:
+        request["dst_len"] = 0
+    for key in ("gateway", "priority", "prefsrc"):
+        if route.get(key) is not None:
+            request[key] = route[key]
+    return request
+
+
+def resolver(ns, name):
+    """A function returning the current ifindex of ``name``: steps run after links were re-created."""
+    return lambda: ns.ipr.link("get", ifname=name)[0]["index"]
