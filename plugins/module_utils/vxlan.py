@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The VTEP resource (netfabric.core.vxlan_vtep)."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, owned_addresses, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+
+IANA_VXLAN_PORT = 4789
+# Outer Ethernet 14 + IP 20/40 + UDP 8 + VXLAN 8: what the VTEP's MTU must leave to the underlay.
+OVERHEAD = {4: 50, 6: 70}
+# The kernel refuses to change these on an existing device (EOPNOTSUPP): converge by re-creating it.
+IMMUTABLE = ("vni", "local", "dstport", "dev", "group")
+
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    vni=dict(type="int"),
+    local=dict(type="str"),
+    dev=dict(type="str"),
+    dstport=dict(type="int", default=IANA_VXLAN_PORT),
+    learning=dict(type="bool", default=False),
+    group=dict(type="str"),
+    ttl=dict(type="int"),
+    mtu=dict(type="int"),
+    master=dict(type="str"),
+    neigh_suppress=dict(type="bool"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    netns=dict(type="str"),
+)
+REQUIRED_IF = [["state", "present", ["vni", "local", "dev"]]]
+
+
+class VxlanVtep(Resource):
+    def __init__(self, params):
+        self.name = validate.ifname("name", params["name"])
+        self.state = params["state"]
+        self.vni = validate.vni("vni", params["vni"])
+        self.local = validate.ip("local", params["local"])
+        self.dev = validate.ifname("dev", params["dev"], required=False)
+        self.dstport = validate.port("dstport", params["dstport"])
+        self.learning = params["learning"]
+        self.group = validate.ip("group", params["group"], family=self.local.version if self.local else None)
+        if self.group is not None and not self.group.is_multicast:
+            validate.fail("group", params["group"], "must be a multicast address (omit it for unicast VXLAN)")
+        self.ttl = validate.int_range("ttl", params["ttl"], 1, 255)
+        self.mtu = validate.mtu("mtu", params["mtu"])
+        self.master = validate.ifname("master", params["master"], required=False)
+        if self.master is not None and self.master in (self.name, self.dev):
+            validate.fail("master", self.master, "must be a bridge other than the VTEP and its underlay device")
+        self.neigh_suppress = params["neigh_suppress"]
+        if self.neigh_suppress is not None and self.master is None:
+            validate.fail("neigh_suppress", self.neigh_suppress, "is a bridge port flag and needs master")
+        self.ns = Namespace(validate.netns("netns", params["netns"]))
+
+    def close(self):
+        self.ns.close()
+
+    def read(self):
+        self.links = LinkTable(self.ns)
+        view = self.links.get(self.name)
+        if view is None:
+            return {"name": self.name, "state": "absent"}
+        if view["kind"] != "vxlan":
+            raise NetfabricError("name: link %r exists but is a %s, not a vxlan device" % (self.name, view["kind"]))
+        state = dict(view["vxlan"], name=self.name, state="present", up=view["up"], mtu=view["mtu"],
+                     master=view["master"])
+        if "port" in view:
+            state["neigh_suppress"] = view["port"]["neigh_suppress"]
+        return state
+
+    def _check_environment(self):
+        """Validation that needs the namespace: done before the first change, never after."""
+        dev = self.links.get(self.dev)
+        if dev is None:
+            raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
+        if self.local not in owned_addresses(self.ns):
+            raise NetfabricError("local: %s is not an address of this host; a VTEP must send from an address "
+                                 "it owns (the underlay address on %s or its bridge)" % (self.local, self.dev))
+        if self.master is not None:
+            bridge = self.links.get(self.master)
+            if bridge is None or bridge["kind"] != "bridge":
+                raise NetfabricError("master: %r is %s" % (self.master, "not a bridge" if bridge else "no link here"))
+        limit = dev["mtu"] - OVERHEAD[self.local.version]
+        if self.mtu is not None and self.mtu > limit:
+            raise NetfabricError("mtu: %d exceeds what the underlay allows: %s has mtu %d, minus %d bytes of "
+                                 "VXLAN/IPv%d overhead = %d, got %d" % (self.mtu, self.dev, dev["mtu"],
+                                                                        OVERHEAD[self.local.version],
+                                                                        self.local.version, limit, self.mtu))
+        return self.mtu if self.mtu is not None else limit
+
+    def plan(self, before):
+        index_of = resolver(self.ns, self.name)
+        if self.state == "absent":
+            if before["state"] == "absent":
+                return before, []
+            return {"name": self.name, "state": "absent"}, [changes.delete_link(self.ns, self.name, index_of)]
+        mtu = self._check_environment()
+        master = self.master if self.master is not None else before.get("master")
+        after = {"name": self.name, "state": "present", "up": True, "vni": self.vni, "local": str(self.local),
+                 "dev": self.dev, "dstport": self.dstport, "learning": self.learning,
+                 "group": str(self.group) if self.group else None, "ttl": self.ttl, "mtu": mtu, "master": master}
+        if master is not None:
+            after["neigh_suppress"] = (self.neigh_suppress if self.neigh_suppress is not None
+                                       else before.get("neigh_suppress", False))
+        steps = []
+        recreate = before["state"] == "present" and any(before[k] != after[k] for k in IMMUTABLE)
+        if before["state"] == "absent" or recreate:
+            if recreate:
+                steps.append(self._delete_for_recreate(before, after, index_of))
+            steps.append(self._create(after, index_of))
+            current = {"mtu": None, "learning": self.learning, "ttl": self.ttl, "master": None, "up": False}
+        else:
+            current = before
+        if current["mtu"] != mtu:
+            steps.append(changes.link_set(self.ns, self.name, "mtu=%d on %s" % (mtu, self.name), index_of,
+                                          {"mtu": mtu}, {"mtu": current["mtu"]} if current["mtu"] else None))
+        if current["learning"] != self.learning or current["ttl"] != self.ttl:
+            new = {"kind": "vxlan", "vxlan_learning": int(self.learning), "vxlan_ttl": self.ttl or 0}
+            old = {"kind": "vxlan", "vxlan_learning": int(bool(current["learning"])), "vxlan_ttl": current["ttl"] or 0}
+            steps.append(changes.link_set(self.ns, self.name, "learning=%s ttl=%s on %s"
+                                          % (self.learning, self.ttl, self.name), index_of, new, old))
+        if master is not None and current["master"] != master:
+            steps.append(self._enslave(master, current["master"], index_of))
+        if master is not None:
+            # A port that was just created or moved to another bridge starts with the kernel defaults.
+            flag = current.get("neigh_suppress", False) if current["master"] == master else False
+            steps.extend(changes.port_flag_steps(self.ns, self.name, index_of, {"neigh_suppress": flag},
+                                                 {"neigh_suppress": after["neigh_suppress"]}))
+        if not current["up"]:
+            steps.append(changes.bring_up(self.ns, self.name, index_of))
+        return after, steps
+
+    def _create_request(self, spec):
+        request = {"ifname": self.name, "kind": "vxlan", "vxlan_id": spec["vni"],
+                   "vxlan_link": self.links.index(spec["dev"], "dev"), "vxlan_port": spec["dstport"],
+                   "vxlan_learning": int(spec["learning"])}
+        local_key = "vxlan_local" if ":" not in spec["local"] else "vxlan_local6"
+        request[local_key] = spec["local"]
+        if spec.get("group"):
+            request["vxlan_group" if ":" not in spec["group"] else "vxlan_group6"] = spec["group"]
+        if spec.get("ttl"):
+            request["vxlan_ttl"] = spec["ttl"]
+        return request
+
+    def _create(self, spec, index_of):
+        request = self._create_request(spec)
+        return Step("create vxlan %s vni %d local %s dev %s dstport %d"
+                    % (self.name, spec["vni"], spec["local"], spec["dev"], spec["dstport"]),
+                    lambda: self.ns.ipr.link("add", **request),
+                    lambda: self.ns.ipr.link("del", index=index_of()))
+
+    def _delete_for_recreate(self, before, after, index_of):
+        changed = ", ".join("%s %s -> %s" % (k, before[k], after[k]) for k in IMMUTABLE if before[k] != after[k])
+        old_request = self._create_request(before)
+        old_master, old_mtu = before["master"], before["mtu"]
+
+        def restore():
+            self.ns.ipr.link("add", **old_request)
+            self.ns.ipr.link("set", index=index_of(), mtu=old_mtu, state="up")
+            if old_master:
+                self.ns.ipr.link("set", index=index_of(), master=self.links.index(old_master, "master"))
+        return Step("re-create %s (the kernel cannot change %s in place)" % (self.name, changed),
+                    lambda: self.ns.ipr.link("del", index=index_of()), restore)
+
+    def _enslave(self, master, old_master, index_of):
+        master_index = self.links.index(master, "master")
+        old_index = self.links.index(old_master, "master") if old_master else 0
+        return changes.link_set(self.ns, self.name, "set %s master %s" % (self.name, master), index_of,
+                                {"master": master_index}, {"master": old_index})
