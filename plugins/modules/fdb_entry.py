@@ -11,10 +11,10 @@ short_description: Converge the remote forwarding entries of a VXLAN device in o
 version_added: 0.1.0
 description:
   - Programs static remote forwarding entries (C(bridge fdb ... dst IP self permanent)) on a VXLAN device.
-  - One call converges thousands of entries: one dump filtered by device in the kernel, a set difference,
+  - One call converges thousands of entries with one dump filtered by device in the kernel, a set difference,
     then only the needed additions and removals, pipelined in batches.
   - Entries with MAC C(00:00:00:00:00:00) and several destinations are head-end replication, the flood
-    list of a unicast VXLAN fabric: broadcast, unknown unicast and multicast frames go to every listed VTEP.
+    list of a unicast VXLAN fabric, so broadcast, unknown unicast and multicast frames go to every listed VTEP.
   - For a non-zero MAC, the listed destinations are the complete set for that MAC, so a MAC that moved to
     another VTEP loses its old destination. Flood-list destinations not listed are kept unless O(exclusive).
   - Entries the module does not own are never touched, also with O(exclusive) - learned entries and
