@@ -15,6 +15,12 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help deps venv link test test-units test-netlink sanity lint build lab-up lab-down demo demo-down clean
 
+N ?= 3
+LAB_PREFIX ?= nflab
+LAB_INVENTORY := .build/lab/$(LAB_PREFIX).yml
+DEMO_PREFIX ?= nfdemo
+DEMO_INVENTORY := .build/lab/$(DEMO_PREFIX).yml
+
 help:
 	@echo "make test      - install everything, then run every test (pytest, sanity, lint)"
 	@echo "make demo      - build the netns lab and run the fabric on it"
@@ -52,6 +58,24 @@ lint: venv
 
 build: venv
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path .build/dist .
+
+lab-up: deps venv link
+	$(VPY) lab/lab.py up --hosts $(N) --prefix $(LAB_PREFIX) --inventory $(LAB_INVENTORY)
+
+lab-down:
+	$(VPY) lab/lab.py down --prefix $(LAB_PREFIX)
+
+# The main job on the built-in lab: 3 hosts, 2 tenants, 2 containers per host; then the ping matrix.
+demo: deps venv link
+	$(VPY) lab/lab.py up --hosts 3 --prefix $(DEMO_PREFIX) --inventory $(DEMO_INVENTORY)
+	$(VENV)/bin/ansible-playbook -i $(DEMO_INVENTORY) -e @lab/demo-vars.yml playbooks/overlay.yml
+	$(VENV)/bin/ansible-playbook -i $(DEMO_INVENTORY) -e @lab/demo-vars.yml playbooks/verify.yml
+	@echo "Second run: must report changed=0 on every host"
+	$(VENV)/bin/ansible-playbook -i $(DEMO_INVENTORY) -e @lab/demo-vars.yml playbooks/overlay.yml
+	@echo "The demo lab stays up for you to explore (ip netns list); remove it with: make demo-down"
+
+demo-down:
+	$(VPY) lab/lab.py down --prefix $(DEMO_PREFIX)
 
 clean:
 	rm -rf .build

@@ -138,3 +138,40 @@ def _link_collection():
 
 
 _link_collection()
+
+
+LAB = REPO / "lab" / "lab.py"
+
+
+@pytest.fixture
+def make_lab(tmp_path):
+    """Factory: ``make_lab(3, 'ad')`` builds a lab ``<PREFIX>ad`` of 3 hosts, returns (prefix, inventory).
+
+    The lab is removed at teardown, also when the test fails.
+    """
+    built = []
+
+    def factory(hosts, suffix):
+        prefix = PREFIX + suffix
+        inventory = tmp_path / ("%s.yml" % prefix)
+        built.append(prefix)
+        subprocess.run([sys.executable, str(LAB), "up", "--hosts", str(hosts), "--prefix", prefix,
+                        "--inventory", str(inventory)], check=True, capture_output=True, timeout=120)
+        return prefix, inventory
+
+    yield factory
+    for prefix in built:
+        subprocess.run([sys.executable, str(LAB), "down", "--prefix", prefix], capture_output=True, timeout=120)
+
+
+def ansible_env(**extra):
+    """Environment for ansible CLIs run by tests: the checkout's collection, no colour, no cows."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_DEPRECATION_WARNINGS="False",
+               ANSIBLE_NOCOWS="1", ANSIBLE_RETRY_FILES_ENABLED="False")
+    env.update(extra)
+    return env
+
+
+def ansible_bin(name):
+    return str(Path(sys.executable).parent / name)

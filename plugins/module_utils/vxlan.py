@@ -171,3 +171,6 @@ class VxlanVtep(Resource):
         old_index = self.links.index(old_master, "master") if old_master else 0
         return changes.link_set(self.ns, self.name, "set %s master %s" % (self.name, master), index_of,
                                 {"master": master_index}, {"master": old_index})
+
+    def result(self, after):
+        return {"mtu": after.get("mtu"), "vni": after.get("vni"), "local": after.get("local")}

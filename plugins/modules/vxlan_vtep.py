@@ -96,6 +96,21 @@ actions:
   type: list
   elements: str
   sample: ["create vxlan vx100 vni 100 local 192.0.2.11 dev br0 dstport 4789", "mtu=1450 on vx100", "set vx100 up"]
+mtu:
+  description: MTU of the VTEP (planned in check mode); give it to the tenant's container interfaces.
+  returned: success
+  type: int
+  sample: 1450
+vni:
+  description: VNI of the VTEP.
+  returned: success
+  type: int
+  sample: 100
+local:
+  description: Underlay source address of the VTEP.
+  returned: success
+  type: str
+  sample: 192.0.2.11
 diff:
   description: The managed state before and after (with C(--diff)).
   returned: when diff mode is on
