@@ -21,7 +21,7 @@ PREFIX = "nft" + secrets.token_hex(3)[:5]
 def sh(*argv, ns=None, check=True):
     """Run a command (optionally inside netns ``ns``) and return its stdout as text."""
     cmd = (["ip", "netns", "exec", ns] if ns else []) + list(argv)
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     if check and proc.returncode != 0:
         raise AssertionError("%s failed (%d): %s" % (" ".join(cmd), proc.returncode, proc.stderr))
     return proc.stdout
@@ -36,7 +36,7 @@ def ip_json(ns, *argv):
 def link(ns, name):
     """``ip -j -d link show NAME`` as a dict, or None when the link does not exist."""
     proc = subprocess.run(["ip", "-n", ns, "-j", "-d", "link", "show", "dev", name],
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=30, check=False)
     return json.loads(proc.stdout)[0] if proc.returncode == 0 else None
 
 
@@ -88,7 +88,7 @@ def make_netns():
 
     yield factory
     for name in reversed(created):
-        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def run_module(module, args, check_mode=False, diff=True):
     env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
     proc = subprocess.run([sys.executable, str(MODULES / (module + ".py"))],
                           input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}),
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
     try:
         result = json.loads(proc.stdout)
     except ValueError:
@@ -161,7 +161,8 @@ def make_lab(tmp_path):
 
     yield factory
     for prefix in built:
-        subprocess.run([sys.executable, str(LAB), "down", "--prefix", prefix], capture_output=True, timeout=120)
+        subprocess.run([sys.executable, str(LAB), "down", "--prefix", prefix], capture_output=True, timeout=120,
+                       check=False)
 
 
 def ansible_env(**extra):

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 def probe(pair):
     src, dst = pair
     proc = subprocess.run(["ip", "netns", "exec", src["netns"], "ping", "-c", "2", "-i", "0.2", "-w", "2", "-q",
-                           dst["address"]], capture_output=True, text=True, timeout=10)
+                           dst["address"]], capture_output=True, text=True, timeout=10, check=False)
     return {"src": src["name"], "src_host": src["host"], "src_tenant": src["tenant"], "dst": dst["name"],
             "dst_host": dst["host"], "dst_tenant": dst["tenant"], "dst_address": dst["address"],
             "reachable": proc.returncode == 0}

@@ -27,6 +27,7 @@ attributes:
     support: full
     description: Returns the managed state before and after the change.
   platform:
+    support: full
     platforms: linux
     description: Uses Linux rtnetlink.
 notes:
@@ -34,4 +35,3 @@ notes:
     state back; if the kernel does not show the planned state, the module fails.
   - When a change of several steps fails half way, the steps already done are undone in reverse order.
 '''
-

@@ -69,7 +69,7 @@ class Bridge(Resource):
             current_addresses = []
         else:
             current = before
-            current_addresses = [a for a in read_addresses(self.ns, LinkTable(self.ns).index(self.name, "name"))]
+            current_addresses = read_addresses(self.ns, LinkTable(self.ns).index(self.name, "name"))
         steps.extend(self._attribute_steps(current, wanted, index_of))
         if self.addresses is not None:
             steps.extend(changes.address_steps(self.ns, self.name, index_of, current_addresses, self.addresses))

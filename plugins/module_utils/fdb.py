@@ -165,4 +165,3 @@ def apply_batch(sock, ifindex, operations):
                          % ("adding" if kind == RTM_NEWNEIGH else "removing", entry.as_dict(), code,
                             os.strerror(code), len(failures), len(operations), len(undo) - len(undo_failures),
                             "" if not undo_failures else " (%d could not be undone)" % len(undo_failures)))
-

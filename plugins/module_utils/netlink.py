@@ -28,6 +28,9 @@ except ImportError:  # the module reports missing_required_lib() instead of a tr
     class NetlinkError(Exception):
         code = 0
 
+# NetlinkError is re-exported: modules catch it without importing pyroute2 themselves.
+__all__ = ["IPRoute", "NetlinkError", "Namespace", "NetfabricError", "PYROUTE2_IMPORT_ERROR", "describe"]
+
 NETNS_RUN_DIR = "/run/netns"
 NETLINK_ROUTE = 0
 SOCKET_BUFFER = 1 << 22

@@ -13,7 +13,7 @@ description:
   - Creates, changes or removes a Linux bridge, the device containers and VTEPs are attached to.
   - Brings the bridge up when present. Only the options given are managed; the others are left as they are.
 author:
-  - netfabric.core contributors
+  - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
   - netfabric.core.netns
 options:

@@ -21,7 +21,7 @@ description:
     the bridge's own (master) entries.
   - If a request in the batch fails, the requests of that batch that succeeded are undone and the module fails.
 author:
-  - netfabric.core contributors
+  - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
   - netfabric.core.netns
 options:

@@ -20,7 +20,7 @@ description:
   - Before any change, checks that O(dev) exists, that O(local) is an address of this host and that O(mtu)
     fits the underlay.
 author:
-  - netfabric.core contributors
+  - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
   - netfabric.core.netns
 options:

@@ -10,7 +10,7 @@ LINE = re.compile(r"^(h\d+) \| (CHANGED|SUCCESS|FAILED!|UNREACHABLE!) => ", re.M
 
 def adhoc(inventory, module, args):
     proc = subprocess.run([ansible_bin("ansible"), "-i", str(inventory), "all", "-m", module, "-a", args],
-                          capture_output=True, text=True, env=ansible_env(), timeout=300)
+                          capture_output=True, text=True, env=ansible_env(), timeout=300, check=False)
     return dict(LINE.findall(proc.stdout)), proc
 
 
