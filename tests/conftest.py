@@ -62,9 +62,11 @@ def dump_state(*namespaces):
     for ns in namespaces:
         links = ip_json(ns, "-d", "link", "show")
         for entry in links:
-            entry.get("linkinfo", {}).get("info_data", {}).pop("gc_timer", None)
+            info = entry.get("linkinfo", {})
             for key in ("hello_timer", "tcn_timer", "topology_change_timer", "gc_timer"):
-                entry.get("linkinfo", {}).get("info_data", {}).pop(key, None)
+                info.get("info_data", {}).pop(key, None)
+            for key in ("forward_delay_timer", "hold_timer", "message_age_timer"):
+                info.get("info_slave_data", {}).pop(key, None)
         parts.append(("link", ns, links))
         parts.append(("addr", ns, ip_json(ns, "addr", "show")))
         parts.append(("route", ns, ip_json(ns, "route", "show", "table", "all")))

@@ -85,7 +85,13 @@ class Bridge(Resource):
                     lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)()))
 
     def _attribute_steps(self, current, wanted, index_of):
+        # vlan_filtering first: the change most likely to be refused (EOPNOTSUPP) fails before any other.
         steps = []
+        for option, attr in (("vlan_filtering", "br_vlan_filtering"), ("stp", "br_stp_state")):
+            if option in wanted and bool(current.get(option)) != wanted[option]:
+                old = {"kind": "bridge", attr: int(bool(current.get(option)))}
+                steps.append(changes.link_set(self.ns, self.name, "%s=%s on %s" % (option, wanted[option], self.name),
+                                              index_of, {"kind": "bridge", attr: int(wanted[option])}, old))
         if "mtu" in wanted and current.get("mtu") != wanted["mtu"]:
             old = {"mtu": current["mtu"]} if current.get("mtu") else None
             steps.append(changes.link_set(self.ns, self.name, "mtu=%d on %s" % (wanted["mtu"], self.name),
@@ -94,11 +100,6 @@ class Bridge(Resource):
             old = {"address": current["mac"]} if current.get("mac") else None
             steps.append(changes.link_set(self.ns, self.name, "mac=%s on %s" % (wanted["mac"], self.name),
                                           index_of, {"address": wanted["mac"]}, old))
-        for option, attr in (("stp", "br_stp_state"), ("vlan_filtering", "br_vlan_filtering")):
-            if option in wanted and bool(current.get(option)) != wanted[option]:
-                old = {"kind": "bridge", attr: int(bool(current.get(option)))}
-                steps.append(changes.link_set(self.ns, self.name, "%s=%s on %s" % (option, wanted[option], self.name),
-                                              index_of, {"kind": "bridge", attr: int(wanted[option])}, old))
         return steps
 
     def verify(self, expected, actual):

@@ -25,18 +25,19 @@ def bring_up(ns, name, index_of):
 
 
 def address_steps(ns, name, index_of, current, desired, exclusive=True):
-    """Add the missing addresses, and (``exclusive``) remove the extra ones, each with its undo."""
-    steps = []
-    current_set = set(current)
-    for iface in desired:
-        if iface not in current_set:
-            steps.append(_addr_step(ns, "add", iface, name, index_of))
-    if exclusive:
-        desired_set = set(desired)
-        for iface in current:
-            if iface not in desired_set:
-                steps.append(_addr_step(ns, "del", iface, name, index_of))
-    return steps
+    """Add the missing addresses, and (``exclusive``) remove the extra ones, each with its undo.
+
+    Additions go first so a link being renumbered keeps an address throughout; but an address whose
+    IP stays and only its prefix changes must be removed first (IPv6 identifies an address by the IP
+    alone, so adding it again would fail with EEXIST).
+    """
+    desired_set, current_set = set(desired), set(current)
+    desired_ips = set(iface.ip for iface in desired)
+    stale = [iface for iface in current if iface not in desired_set] if exclusive else []
+    first = [_addr_step(ns, "del", iface, name, index_of) for iface in stale if iface.ip in desired_ips]
+    adds = [_addr_step(ns, "add", iface, name, index_of) for iface in desired if iface not in current_set]
+    last = [_addr_step(ns, "del", iface, name, index_of) for iface in stale if iface.ip not in desired_ips]
+    return first + adds + last
 
 
 def _addr_step(ns, command, iface, name, index_of):

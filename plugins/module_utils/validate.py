@@ -32,7 +32,7 @@ def ifname(option, value, required=True):
             fail(option, value, "an interface name is required")
         return None
     text = str(value)
-    if not IFNAME_RE.match(text):
+    if not IFNAME_RE.fullmatch(text):
         fail(option, value, "must be an interface name of 1-15 characters [A-Za-z0-9_.-], "
                             "starting with a letter or digit")
     return text
@@ -46,10 +46,10 @@ def netns(option, value):
     if text.isdigit() and int(text) > 0:
         return text
     if text.startswith("/"):
-        if "\x00" in text or "/../" in text + "/" or not re.match(r"^/[A-Za-z0-9_./-]+$", text):
+        if "\x00" in text or "/../" in text + "/" or not re.fullmatch(r"/[A-Za-z0-9_./-]+", text):
             fail(option, value, "must be a namespace name, an absolute path without '..', or a PID")
         return text
-    if not NETNS_NAME_RE.match(text):
+    if not NETNS_NAME_RE.fullmatch(text):
         fail(option, value, "must be a namespace name of [A-Za-z0-9_.-] (max 63), a path, or a PID")
     return text
 
@@ -58,7 +58,7 @@ def mac(option, value, allow_zero=True):
     if value is None:
         return None
     text = str(value).strip().lower().replace("-", ":")
-    if not MAC_RE.match(text):
+    if not MAC_RE.fullmatch(text):
         fail(option, value, "must be a MAC address like 02:00:00:00:00:01")
     if not allow_zero and text == "00:00:00:00:00:00":
         fail(option, value, "must not be the all-zero MAC")

@@ -163,6 +163,8 @@ class VxlanVtep(Resource):
             self.ns.ipr.link("set", index=index_of(), mtu=old_mtu, state="up")
             if old_master:
                 self.ns.ipr.link("set", index=index_of(), master=self.links.index(old_master, "master"))
+                if before.get("neigh_suppress"):
+                    self.ns.ipr.brport("set", index=index_of(), neigh_suppress=1)
         return Step("re-create %s (the kernel cannot change %s in place)" % (self.name, changed),
                     lambda: self.ns.ipr.link("del", index=index_of()), restore)
 

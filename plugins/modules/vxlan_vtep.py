@@ -16,7 +16,8 @@ description:
     IANA port 4789 (not the kernel's historical 8472) and MAC learning off.
   - Attributes the kernel cannot change on an existing device (O(vni), O(local), O(dstport), O(dev),
     O(group)) are converged by deleting and re-creating the device; the re-creation shows in C(actions)
-    and the diff, and the device keeps its bridge membership and MTU.
+    and the diff, and the device keeps its bridge membership, MTU and port flags. Its forwarding entries
+    go with the old device; run M(netfabric.core.fdb_entry) after this module (as the overlay role does).
   - Before any change, checks that O(dev) exists, that O(local) is an address of this host and that O(mtu)
     fits the underlay.
 author:
