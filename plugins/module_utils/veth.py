@@ -1,0 +1,412 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The veth pair resource (netfabric.core.veth_pair): host end, peer end in (usually) another namespace.
+
+The pair is identified by its host end ``name``. The peer is found through the host end's view:
+``link`` is the peer's ifindex and ``link_netnsid`` the id (as the host namespace numbers it) of the
+namespace the peer lives in. When the peer is not where ``peer_netns`` wants it, it is moved there
+if it is in the host end's namespace (one request: move and rename), else the pair is re-created.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import fcntl
+import os
+import socket
+
+from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.links import (
+    RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, resolver, route_request)
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError, NetlinkError
+
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    peer=dict(type="str"),
+    peer_netns=dict(type="str"),
+    master=dict(type="str"),
+    mtu=dict(type="int"),
+    peer_addresses=dict(type="list", elements="str"),
+    peer_gateway=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    netns=dict(type="str"),
+)
+
+NS_GET_NSTYPE = 0xb703  # ioctl on a namespace file (Linux >= 4.11): its CLONE_NEW* type
+CLONE_NEWNET = 0x40000000
+RTPROT_STATIC = 4
+RTN_UNICAST = 1
+NSID_NOT_ASSIGNED = (-1, 4294967295)
+# Where the peer was found, relative to what peer_netns asks for.
+AT_DESIRED, IN_HOST_NS, ELSEWHERE, MISSING = "desired", "host", "elsewhere", "missing"
+
+
+def ns_identity(ns):
+    """(st_dev, st_ino) of a Namespace's namespace file: two specs naming the same namespace compare equal."""
+    st = os.fstat(ns.fd) if ns.fd is not None else os.stat("/proc/self/ns/net")
+    return (st.st_dev, st.st_ino)
+
+
+def check_netns_file(ns, option):
+    """The file a Namespace opened must be a network namespace (not /etc/hosts, not /proc/PID/ns/mnt)."""
+    if ns.fd is None:
+        return
+    try:
+        kind = fcntl.ioctl(ns.fd, NS_GET_NSTYPE)
+    except OSError as exc:
+        if exc.errno != errno.ENOTTY:
+            raise
+        kind = None
+    if kind != CLONE_NEWNET:
+        validate.fail(option, ns.spec, "is not a network namespace")
+
+
+def find_index(table, index):
+    for view in table.by_name.values():
+        if view["index"] == index:
+            return view
+    return None
+
+
+def default_routes(ns, family):
+    """Main-table unicast default routes of one family in a namespace (any device), read_routes()-shaped + oif."""
+    found = []
+    for msg in ns.ipr.route("dump", family=family):
+        attrs = dict(msg["attrs"])
+        if msg["dst_len"] != 0 or msg["type"] != RTN_UNICAST or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
+            continue
+        found.append({"family": family, "dst": "default", "gateway": attrs.get("RTA_GATEWAY"),
+                      "priority": attrs.get("RTA_PRIORITY"), "prefsrc": attrs.get("RTA_PREFSRC"),
+                      "proto": msg["proto"], "scope": msg["scope"], "oif": attrs.get("RTA_OIF")})
+    return found
+
+
+def rename_link(ns, index, new):
+    """Rename a link; kernels that refuse to rename a running link (EBUSY) get down/rename/up, and the
+    addresses and routes that going down removed are put back."""
+    try:
+        ns.ipr.link("set", index=index, ifname=new)
+        return
+    except NetlinkError as exc:
+        if exc.code != errno.EBUSY:
+            raise
+    addresses = read_addresses(ns, index)
+    routes = read_routes(ns, index)
+    ns.ipr.link("set", index=index, state="down")
+    ns.ipr.link("set", index=index, ifname=new)
+    ns.ipr.link("set", index=index, state="up")
+    current = set(read_addresses(ns, index))
+    for iface in addresses:
+        if iface not in current:
+            ns.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
+    for route in routes:
+        try:
+            ns.ipr.route("add", **route_request(route, index))
+        except NetlinkError as exc:
+            if exc.code != errno.EEXIST:
+                raise
+
+
+class VethPair(Resource):
+    def __init__(self, params):
+        self.name = validate.ifname("name", params["name"])
+        self.state = params["state"]
+        self.peer = validate.ifname("peer", params["peer"], required=self.state == "present")
+        self.master = validate.ifname("master", params["master"], required=False)
+        self.mtu = validate.mtu("mtu", params["mtu"])
+        self.peer_addresses = validate.cidr_list("peer_addresses", params["peer_addresses"])
+        self.peer_gateway = self._gateway(params["peer_gateway"])
+        netns = validate.netns("netns", params["netns"])
+        self.peer_spec = validate.netns("peer_netns", params["peer_netns"])
+        if self.master is not None and self.master == self.name:
+            validate.fail("master", self.master, "must not be the veth itself")
+        self.peer_same = True
+        self.peer_index = None
+        self.host_index = None
+        self.ns = self.peer_ns = Namespace(netns)
+        try:
+            check_netns_file(self.ns, "netns")
+            # absent needs the host end only: the namespace of a removed container may be gone already.
+            if self.state == "present" and self.peer_spec is not None:
+                other = Namespace(self.peer_spec, option="peer_netns")
+                if ns_identity(other) == ns_identity(self.ns):
+                    other.close()
+                else:
+                    self.peer_ns = other
+                    self.peer_same = False
+                    check_netns_file(other, "peer_netns")
+            if self.peer_same and self.peer is not None and self.peer == self.name:
+                validate.fail("peer", self.peer, "must differ from name when both ends are in the same namespace")
+        except (NetfabricError, OSError):
+            self.close()
+            raise
+
+    def _gateway(self, value):
+        gateway = validate.ip("peer_gateway", value)
+        if gateway is None:
+            return None
+        if not self.peer_addresses:
+            validate.fail("peer_gateway", value, "needs peer_addresses: the gateway must be inside one of the peer's subnets")
+        subnets = [i for i in self.peer_addresses if i.version == gateway.version]
+        if gateway in set(i.ip for i in subnets):
+            validate.fail("peer_gateway", value, "is one of peer_addresses; the gateway is another host on the peer's subnet")
+        for iface in subnets:
+            net = iface.network
+            if gateway in net:
+                if net.version == 4 and net.prefixlen < 31 and gateway in (net.network_address, net.broadcast_address):
+                    validate.fail("peer_gateway", value, "is the network or broadcast address of %s" % net)
+                return gateway
+        validate.fail("peer_gateway", value, "is not inside any subnet of peer_addresses (%s)"
+                      % ", ".join(str(i.network) for i in self.peer_addresses))
+
+    def close(self):
+        if self.peer_ns is not self.ns:
+            self.peer_ns.close()
+        self.ns.close()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def _locate(self, host, table):
+        """(where, peer view, peer table) of the host end's peer; see AT_DESIRED etc."""
+        if host["link_netnsid"] is None:
+            view = find_index(table, host["link"])
+            if view is None or view["kind"] != "veth" or view["link"] != host["index"]:
+                return MISSING, None, None
+            return (AT_DESIRED if self.peer_same else IN_HOST_NS), view, table
+        if not self.peer_same:
+            nsid = self.ns.ipr.get_netnsid(fd=self.peer_ns.fd)
+            nsid = nsid.get("nsid") if nsid else None
+            if nsid is not None and nsid not in NSID_NOT_ASSIGNED and nsid == host["link_netnsid"]:
+                peer_table = LinkTable(self.peer_ns)
+                view = find_index(peer_table, host["link"])
+                if view is not None and view["kind"] == "veth" and view["link"] == host["index"]:
+                    return AT_DESIRED, view, peer_table
+        return ELSEWHERE, None, None
+
+    def read(self):
+        table = LinkTable(self.ns)
+        self._table = table
+        host = table.get(self.name)
+        self.host_index = self.peer_index = None
+        if host is None:
+            self._where = MISSING
+            return {"name": self.name, "state": "absent"}
+        if host["kind"] != "veth":
+            raise NetfabricError("name: link %r exists but is a %s, not a veth; remove it or pick another name"
+                                 % (self.name, host["kind"] or "device without kind"))
+        where, peer, peer_table = self._locate(host, table)
+        self._where, self._host, self._peer = where, host, peer
+        self.host_index = host["index"]
+        state = {"name": self.name, "state": "present", "up": host["up"], "mtu": host["mtu"], "master": host["master"]}
+        if where == AT_DESIRED:
+            state["peer_netns"] = self.peer_spec
+        elif where == IN_HOST_NS:
+            state["peer_netns"] = None
+        else:
+            state["peer_netns"] = "netnsid %s" % host["link_netnsid"] if host["link_netnsid"] is not None else None
+        if peer is None:
+            state.update(peer=None, peer_up=None, peer_mtu=None, peer_addresses=None)
+            if self.peer_gateway is not None:
+                state["peer_gateway"] = None
+            return state
+        self.peer_index = peer["index"]
+        peer_ns = self.peer_ns if (where == AT_DESIRED and not self.peer_same) else self.ns
+        state.update(peer=peer["name"], peer_up=peer["up"], peer_mtu=peer["mtu"],
+                     peer_addresses=[i.with_prefixlen for i in read_addresses(peer_ns, peer["index"])])
+        if where == AT_DESIRED and not self.peer_same:
+            lo = peer_table.get("lo")
+            state["peer_lo_up"] = bool(lo and lo["up"])
+        if self.peer_gateway is not None:
+            state["peer_gateway"] = self._current_gateway(peer_ns, peer["index"])
+        return state
+
+    def _current_gateway(self, ns, index):
+        family = socket.AF_INET if self.peer_gateway.version == 4 else socket.AF_INET6
+        gateways = [r["gateway"] for r in default_routes(ns, family) if r["oif"] == index and r["gateway"]]
+        if str(self.peer_gateway) in gateways:
+            return str(self.peer_gateway)
+        return gateways[0] if gateways else None
+
+    # --- planning ----------------------------------------------------------------------------
+
+    def plan(self, before):
+        if self.state == "absent":
+            return self._plan_absent(before)
+        table = self._table
+        peer_table = table if self.peer_same else LinkTable(self.peer_ns)
+        self._check_master(table)
+        steps = []
+        # What the peer looks like once it is where it belongs (before the attribute steps).
+        peer_now = {"name": self.peer, "mtu": None, "up": False, "addresses": [], "gateway": None, "lo_up": None}
+        host_now = {"mtu": None, "master": None, "up": False}
+        where = self._where
+        if where == AT_DESIRED:
+            peer_now.update(name=before["peer"], mtu=before["peer_mtu"], up=before["peer_up"],
+                            addresses=before["peer_addresses"], gateway=before.get("peer_gateway"))
+            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"])
+            if before["peer"] != self.peer:
+                self._check_free(peer_table, self.peer)
+                steps.append(self._rename(before["peer"], self.peer))
+        elif where == IN_HOST_NS:
+            self._check_free(peer_table, self.peer)
+            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"])
+            peer_now["mtu"] = before["peer_mtu"]
+            steps.append(self._move(before["peer"], self.peer))
+        else:
+            self._check_free(peer_table, self.peer)
+            if where in (ELSEWHERE, MISSING) and before["state"] == "present":
+                found = "it is in %s" % before["peer_netns"] if before["peer_netns"] else "it was not found"
+                steps.append(Step("delete %s to re-create the pair: its peer is not in %s (%s)"
+                                  % (self.name, self._peer_ns_text(), found),
+                                  lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)())))
+            steps.append(self._create())
+            if self.mtu is not None:
+                host_now["mtu"] = peer_now["mtu"] = self.mtu
+        if not self.peer_same:
+            lo = peer_table.get("lo")
+            peer_now["lo_up"] = bool(lo and lo["up"])
+        steps.extend(self._attribute_steps(host_now, peer_now))
+        after = self._after(before, host_now, peer_now)
+        return after, steps
+
+    def _plan_absent(self, before):
+        if before["state"] == "absent":
+            return before, []
+        step = Step("delete %s (the kernel deletes its peer %s)" % (self.name, before.get("peer") or "too"),
+                    lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)()))
+        return {"name": self.name, "state": "absent"}, [step]
+
+    def _peer_ns_text(self):
+        return "peer_netns %r" % self.peer_spec if not self.peer_same else "the namespace of %s" % self.name
+
+    def _check_master(self, table):
+        if self.master is None:
+            return
+        view = table.get(self.master)
+        if view is None:
+            validate.fail("master", self.master, "no such link in the network namespace of %s" % self.name)
+        if view["kind"] != "bridge":
+            validate.fail("master", self.master, "is a %s, not a bridge" % (view["kind"] or "device without kind"))
+
+    def _check_free(self, peer_table, name):
+        """The peer's new name must be free where the peer goes (a rename is only planned when the name changes)."""
+        view = peer_table.get(name)
+        if view is not None:
+            validate.fail("peer", name, "a %s with that name already exists in %s and is not the peer of %s"
+                          % (view["kind"] or "link", self._peer_ns_text(), self.name))
+
+    def _create(self):
+        peer = {"ifname": self.peer}
+        request = {"ifname": self.name, "kind": "veth"}
+        if not self.peer_same:
+            peer["net_ns_fd"] = self.peer_ns.fd
+        if self.mtu is not None:
+            peer["mtu"] = request["mtu"] = self.mtu
+        request["peer"] = peer
+        where = " in %s" % self._peer_ns_text() if not self.peer_same else ""
+        return Step("create veth %s with peer %s%s" % (self.name, self.peer, where),
+                    lambda: self.ns.ipr.link("add", **request),
+                    lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)()))
+
+    def _rename(self, old, new):
+        ns = self.peer_ns
+        return Step("rename peer %s to %s" % (old, new),
+                    lambda: rename_link(ns, resolver(ns, old)(), new),
+                    lambda: rename_link(ns, resolver(ns, new)(), old))
+
+    def _move(self, old, new):
+        """Move the peer from the host end's namespace to peer_netns, renamed to ``new`` on the way."""
+        def do():
+            self.ns.ipr.link("set", index=resolver(self.ns, old)(), net_ns_fd=self.peer_ns.fd, ifname=new)
+
+        def undo():
+            home = self.ns.fd if self.ns.fd is not None else os.open("/proc/self/ns/net", os.O_RDONLY)
+            try:
+                self.peer_ns.ipr.link("set", index=resolver(self.peer_ns, new)(), net_ns_fd=home, ifname=old)
+            finally:
+                if home != self.ns.fd:
+                    os.close(home)
+        rename = " as %s" % new if new != old else ""
+        return Step("move peer %s to %s%s" % (old, self._peer_ns_text(), rename), do, undo)
+
+    def _attribute_steps(self, host_now, peer_now):
+        steps = []
+        host_of = resolver(self.ns, self.name)
+        peer_of = resolver(self.peer_ns, self.peer)
+        if self.mtu is not None and host_now["mtu"] != self.mtu:
+            steps.append(changes.link_set(self.ns, self.name, "mtu=%d on %s" % (self.mtu, self.name), host_of,
+                                          {"mtu": self.mtu}, {"mtu": host_now["mtu"]} if host_now["mtu"] else None))
+        if self.mtu is not None and peer_now["mtu"] != self.mtu:
+            steps.append(changes.link_set(self.peer_ns, self.peer, "mtu=%d on peer %s" % (self.mtu, self.peer), peer_of,
+                                          {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
+        if self.master is not None and host_now["master"] != self.master:
+            steps.append(self._set_master(host_of, host_now["master"]))
+        if not host_now["up"]:
+            steps.append(changes.bring_up(self.ns, self.name, host_of))
+        if peer_now["lo_up"] is False:
+            steps.append(changes.link_set(self.peer_ns, "lo", "set lo up in %s" % self._peer_ns_text(),
+                                          resolver(self.peer_ns, "lo"), {"state": "up"}, {"state": "down"}))
+        if not peer_now["up"]:
+            steps.append(changes.link_set(self.peer_ns, self.peer, "set peer %s up" % self.peer, peer_of,
+                                          {"state": "up"}, {"state": "down"}))
+        if self.peer_addresses is not None:
+            current = [validate.cidr("peer_addresses", a) for a in peer_now["addresses"]]
+            steps.extend(changes.address_steps(self.peer_ns, self.peer, peer_of, current, self.peer_addresses))
+        if self.peer_gateway is not None and peer_now["gateway"] != str(self.peer_gateway):
+            steps.append(self._gateway_step(peer_of))
+        return steps
+
+    def _set_master(self, host_of, old):
+        def master_of(name):
+            return resolver(self.ns, name)() if name else 0
+        return Step("set master of %s to %s" % (self.name, self.master),
+                    lambda: self.ns.ipr.link("set", index=host_of(), master=master_of(self.master)),
+                    lambda: self.ns.ipr.link("set", index=host_of(), master=master_of(old)))
+
+    def _gateway_step(self, peer_of):
+        """``ip route replace default via GW dev PEER`` in the peer's namespace; the undo restores what it replaced."""
+        ns = self.peer_ns
+        family = socket.AF_INET if self.peer_gateway.version == 4 else socket.AF_INET6
+        kernel_metric = (None, 0) if family == socket.AF_INET else (1024,)
+        saved = []
+
+        def do():
+            del saved[:]
+            saved.extend(r for r in default_routes(ns, family) if r["priority"] in kernel_metric)
+            ns.ipr.route("replace", family=family, dst_len=0, gateway=str(self.peer_gateway), oif=peer_of(),
+                         table=RT_TABLE_MAIN, proto=RTPROT_STATIC)
+
+        def undo():
+            ns.ipr.route("del", family=family, dst_len=0, gateway=str(self.peer_gateway), oif=peer_of(), table=RT_TABLE_MAIN)
+            for route in saved:
+                ns.ipr.route("replace", **route_request(route, route["oif"]))
+        return Step("set default route via %s dev %s in %s" % (self.peer_gateway, self.peer, self._peer_ns_text()), do, undo)
+
+    def _after(self, before, host_now, peer_now):
+        after = {"name": self.name, "state": "present", "up": True, "peer": self.peer, "peer_up": True,
+                 "peer_netns": self.peer_spec,
+                 "mtu": self.mtu if self.mtu is not None else (host_now["mtu"] if host_now["mtu"] is not None else before.get("mtu")),
+                 "peer_mtu": self.mtu if self.mtu is not None else peer_now["mtu"],
+                 "master": self.master if self.master is not None else host_now["master"],
+                 "peer_addresses": [i.with_prefixlen for i in self.peer_addresses] if self.peer_addresses is not None
+                 else peer_now["addresses"]}
+        if not self.peer_same:
+            after["peer_lo_up"] = True
+        if self.peer_gateway is not None:
+            after["peer_gateway"] = str(self.peer_gateway)
+        keys = ["state", "up", "peer", "peer_up", "peer_netns"]
+        keys += [k for k, v in (("mtu", self.mtu), ("peer_mtu", self.mtu), ("master", self.master),
+                                ("peer_addresses", self.peer_addresses), ("peer_gateway", self.peer_gateway)) if v is not None]
+        if not self.peer_same:
+            keys.append("peer_lo_up")
+        self.verify_keys = keys
+        return after
+
+    def verify(self, expected, actual):
+        keys = self.verify_keys if expected.get("state") == "present" else ["state"]
+        super(VethPair, self).verify(dict((k, expected.get(k)) for k in keys), dict((k, actual.get(k)) for k in keys))
+
+    def result(self, after):
+        return {"index": self.host_index, "peer_index": self.peer_index}
