@@ -2,12 +2,14 @@
 
 Every namespace here is named ``<PREFIX>-m...`` and deleted at teardown whatever the test did.
 """
+import json
 import os
 import subprocess
+import sys
 
 import pytest
 
-from conftest import PREFIX, link, run_module, sh, veth
+from conftest import COLLECTIONS, MODULES, PREFIX, link, run_module, sh, veth
 
 
 def netns_names():
@@ -146,3 +148,23 @@ def test_bad_names_fail(bad):
     assert netns_names() == before
     if bad and "/" not in bad:
         assert not os.path.lexists("/run/netns/" + bad)
+
+
+def test_created_under_ip_netns_exec_is_visible_everywhere(names, ns):
+    """The netns connection runs modules under ``ip netns exec`` (a slave mount namespace): a
+    namespace created there must still be a real, shared namespace for every other process."""
+    name = names("x")
+    payload = json.dumps({"ANSIBLE_MODULE_ARGS": {"name": name, "_ansible_check_mode": False, "_ansible_diff": True}})
+    module = str(MODULES / "netns.py")
+    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
+    proc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, module], input=payload, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert json.loads(proc.stdout)["changed"] is True, proc.stdout + proc.stderr
+    assert name in netns_names()
+    # A process outside any wrapper enters it: the bind mount exists in the origin mount namespace.
+    assert "lo" in sh("ip", "-br", "link", ns=name)
+    proc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, module],
+                          input=payload.replace('"name": "%s"' % name, '"name": "%s", "state": "absent"' % name),
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert json.loads(proc.stdout)["changed"] is True, proc.stdout + proc.stderr
+    assert name not in netns_names() and not os.path.exists("/run/netns/" + name)
