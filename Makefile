@@ -13,7 +13,7 @@ COLL_LINK := $(COLL_ROOT)/ansible_collections/netfabric/core
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv link test test-units test-netlink sanity lint build lab-up lab-down demo demo-down clean
+.PHONY: help deps venv link test test-units test-netlink molecule sanity lint build lab-up lab-down demo demo-down clean
 
 N ?= 3
 LAB_PREFIX ?= nflab
@@ -42,13 +42,17 @@ link:
 	@mkdir -p $(dir $(COLL_LINK))
 	@ln -sfn $(CURDIR) $(COLL_LINK)
 
-test: deps venv link test-units test-netlink sanity lint
+test: deps venv link test-units test-netlink molecule sanity lint
 
 test-units:
 	$(VPY) -m pytest -q tests/unit
 
 test-netlink:
 	$(VPY) -m pytest -q tests/netlink
+
+# The netns-lab scenario: syntax, create, converge, idempotence, verify (traffic + capture), destroy.
+molecule: venv link
+	MOLECULE_GLOB='molecule/*/molecule.yml' $(VENV)/bin/molecule test -s default
 
 sanity: venv link
 	bash tests/sanity/run.sh

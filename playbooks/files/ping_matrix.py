@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Ping every target from every source container namespace, in parallel, and print JSON results.
 # Usage: ping_matrix.py '<json {"sources": [...], "targets": [...]}>'  (endpoints as in overlay_endpoints)
 # Each probe is bounded: 2 packets, 2 seconds at most; nothing is sent outside the fabric's addresses.

@@ -15,7 +15,7 @@ def test_built_tarball_installs_and_runs_by_fqcn(tmp_path, ns):
                     str(tmp_path), str(REPO)], check=True, capture_output=True)
     tarball = next(tmp_path.glob("netfabric-core-*.tar.gz"))
     install = tmp_path / "installed"
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(install),
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(install),
                     str(tarball)], check=True, capture_output=True)
     assert (install / "ansible_collections" / "netfabric" / "core" / "plugins" / "modules" / "bridge.py").is_file()
     # Only the installed copy is on the collections path: the checkout link is not used.

@@ -3,6 +3,8 @@
 The underlay NIC is a veth (``eth0``, 192.0.2.11/24 and 2001:db8::11/64) with a tenant bridge ``br100``
 beside it. Every claim is checked with ``ip -j -d link`` / ``ip -d link`` in the namespace.
 """
+# pylint: disable=repeated-keyword
+# (false positive: vtep(host, **dict(BASE, vni=200)) overrides BASE's keys; pylint counts them twice)
 import os
 import subprocess
 
@@ -167,8 +169,9 @@ def test_failed_recreate_restores_the_old_device(host):
     """vx100 -> vni 200 while vx200 already holds vni 200 (same local/port): the kernel refuses the new
     device (EEXIST) after the old one was deleted, so the rollback must bring vx100 back as it was."""
     assert_ok(vtep(host, master="br100", neigh_suppress=True, mtu=1400, **BASE), True)
-    assert_ok(vtep(host, **dict(BASE, name="vx200", vni=200)), True)
-    result = vtep(host, **dict(BASE, vni=200, mtu=1400))
+    other, renumbered = dict(BASE, name="vx200", vni=200), dict(BASE, vni=200, mtu=1400)
+    assert_ok(vtep(host, **other), True)
+    result = vtep(host, **renumbered)
     assert result["rc"] != 0 and result.get("failed") is True, result
     assert "vni" in result["msg"] and "200" in result["msg"], result["msg"]
     info = link(host, VX)
