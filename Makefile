@@ -11,7 +11,7 @@ VPY := $(VENV)/bin/python
 COLL_ROOT := $(CURDIR)/.build/collections
 COLL_LINK := $(COLL_ROOT)/ansible_collections/netfabric/core
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: help deps venv link test test-units test-netlink molecule sanity lint build lab-up lab-down demo demo-down clean
 
