@@ -3,8 +3,10 @@
 Every namespace a test creates carries the session prefix (``nft`` + 5 hex digits) so a parallel or
 later run never collides with it, and is deleted at teardown even when the test fails.
 """
+import contextlib
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -53,6 +55,18 @@ def fdb(ns, dev):
     return json.loads(out) if out.strip() else []
 
 
+def settle(*namespaces, seconds=10):
+    """Wait until IPv6 duplicate address detection is over everywhere: until then the kernel itself
+    changes addresses (``tentative``) and routes (local fe80:: routes appear), and dumps differ."""
+    import time
+    deadline = time.monotonic() + seconds
+    while any(a.get("tentative") for ns in namespaces for entry in ip_json(ns, "addr", "show")
+              for a in entry.get("addr_info", [])):
+        if time.monotonic() > deadline:
+            raise AssertionError("IPv6 addresses still tentative after %d s" % seconds)
+        time.sleep(0.2)
+
+
 def dump_state(*namespaces):
     """Everything a module could change, per namespace, as text: compare before/after byte by byte.
 
@@ -72,7 +86,9 @@ def dump_state(*namespaces):
         parts.append(("route", ns, ip_json(ns, "route", "show", "table", "all")))
         parts.append(("route6", ns, ip_json(ns, "-6", "route", "show", "table", "all")))
         fdb_out = sh("bridge", "-j", "fdb", "show", ns=ns)
-        parts.append(("fdb", ns, json.loads(fdb_out) if fdb_out.strip() else []))
+        # Entries a bridge learned from traffic (state "") come and go with the traffic: not state.
+        entries = json.loads(fdb_out) if fdb_out.strip() else []
+        parts.append(("fdb", ns, [e for e in entries if e.get("state") or "master" not in e]))
     return json.dumps(parts, sort_keys=True, indent=1)
 
 
@@ -131,6 +147,21 @@ def run_module(module, args, check_mode=False, diff=True):
     return result
 
 
+def assert_ok(result, changed):
+    """The module succeeded and reported ``changed`` as expected."""
+    assert result["rc"] == 0 and not result.get("failed"), result
+    assert result["changed"] is changed, result
+
+
+def assert_failed_cleanly(result, option, value, before, after):
+    """rc != 0, ``failed``, the message names the option and shows the bad value, and nothing changed."""
+    assert result["rc"] != 0 and result.get("failed") is True, result
+    msg = result["msg"]
+    assert option in msg, "message does not name %r: %s" % (option, msg)
+    assert str(value) in msg or repr(value) in msg, "message does not show the value %r: %s" % (value, msg)
+    assert before == after, "the failed run changed the namespace state"
+
+
 def _link_collection():
     """Make ``ansible_collections.netfabric.core`` importable from the checkout (as ``make link``)."""
     target = COLLECTIONS / "ansible_collections" / "netfabric" / "core"
@@ -143,6 +174,33 @@ _link_collection()
 
 
 LAB = REPO / "lab" / "lab.py"
+
+
+@contextlib.contextmanager
+def built_lab(hosts, prefix, inventory):
+    """A lab of ``hosts`` namespace hosts named ``prefix-*``, removed on leaving, also after a failure."""
+    try:
+        subprocess.run([sys.executable, str(LAB), "up", "--hosts", str(hosts), "--prefix", prefix,
+                        "--inventory", str(inventory)], check=True, capture_output=True, timeout=120)
+        yield prefix
+    finally:
+        subprocess.run([sys.executable, str(LAB), "down", "--prefix", prefix], capture_output=True, timeout=120,
+                       check=False)
+
+
+# The demo's fabric (lab/demo-vars.yml): tenants blue/100 and red/200, containers c1 (blue) and c2 (red)
+# on every host, each with an underlay and an overlay interface.
+FABRIC_VARS = {"underlay_netns_prefix": "{{ ansible_host }}-", "overlay_netns_prefix": "{{ ansible_host }}-",
+               "underlay_containers": [{"name": "c1"}, {"name": "c2"}],
+               "overlay_containers": [{"name": "c1", "tenant": "blue"}, {"name": "c2", "tenant": "red"}],
+               "overlay_tenants": [{"name": "blue", "vni": 100, "subnet": "198.51.100.0/24"},
+                                   {"name": "red", "vni": 200, "subnet": "203.0.113.0/24"}]}
+
+
+def lab_namespaces(prefix):
+    """Every namespace of a lab (hosts, switch, containers), sorted."""
+    out = sh("ip", "netns", "list")
+    return sorted(line.split()[0] for line in out.splitlines() if line.startswith(prefix + "-"))
 
 
 @pytest.fixture
@@ -178,3 +236,28 @@ def ansible_env(**extra):
 
 def ansible_bin(name):
     return str(Path(sys.executable).parent / name)
+
+
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def run_playbook(inventory, playbook, *args, extra_vars=None, timeout=900):
+    """``ansible-playbook`` on a checkout playbook; returns (process, {host: {ok, changed, failed}})."""
+    argv = [ansible_bin("ansible-playbook"), "-i", str(inventory), str(REPO / "playbooks" / playbook)]
+    if extra_vars:
+        argv += ["-e", json.dumps(extra_vars)]
+    proc = subprocess.run(argv + list(args), capture_output=True, text=True, env=ansible_env(), timeout=timeout,
+                          check=False)
+    recap = {host: {"ok": int(ok), "changed": int(changed), "unreachable": int(unreach), "failed": int(failed)}
+             for host, ok, changed, unreach, failed in RECAP.findall(proc.stdout)}
+    return proc, recap
+
+
+def lab_inventory(lab_yaml, hosts, path):
+    """Write an inventory holding only ``hosts`` of a lab inventory (a fleet that grows or shrinks)."""
+    import yaml
+    data = yaml.safe_load(Path(lab_yaml).read_text())
+    fabric = data["all"]["children"]["fabric"]
+    fabric["hosts"] = dict((name, fabric["hosts"][name]) for name in hosts)
+    Path(path).write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

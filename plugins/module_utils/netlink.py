@@ -72,7 +72,9 @@ class Namespace:
         self._raw = None
         self.fd = open_netns_fd(spec, option) if netns_path(spec) else None
 
-    def _inside(self, factory):
+    def inside(self, factory):
+        """Call ``factory()`` with this thread in the namespace: sockets it opens and processes it
+        starts belong to the namespace."""
         if self.fd is None:
             return factory()
         home = os.open("/proc/self/ns/net", os.O_RDONLY)
@@ -87,14 +89,14 @@ class Namespace:
     def ipr(self):
         """A pyroute2 IPRoute bound to this namespace (no multicast groups: we never listen)."""
         if self._ipr is None:
-            self._ipr = self._inside(lambda: IPRoute(groups=0))
+            self._ipr = self.inside(lambda: IPRoute(groups=0))
         return self._ipr
 
     @property
     def raw(self):
         """A plain NETLINK_ROUTE socket in this namespace, for pipelined bulk requests (fdb)."""
         if self._raw is None:
-            sock = self._inside(lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE))
+            sock = self.inside(lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE))
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
             sock.bind((0, 0))

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import PREFIX, addrs, dump_state, link, run_module, sh, veth
+from conftest import PREFIX, addrs, assert_failed_cleanly, assert_ok, dump_state, link, run_module, sh, veth
 
 BR = "br0"
 FULL = dict(mtu=1400, stp=True, mac="02:00:00:00:00:aa", addresses=["192.0.2.1/24", "2001:db8::1/64"])
@@ -26,20 +26,6 @@ def ns(make_netns):
 
 def bridge(ns, name=BR, check_mode=False, **options):
     return run_module("bridge", dict(name=name, netns=ns, **options), check_mode=check_mode)
-
-
-def assert_ok(result, changed):
-    assert result["rc"] == 0 and not result.get("failed"), result
-    assert result["changed"] is changed, result
-
-
-def assert_failed_cleanly(result, option, value, before, after):
-    """rc != 0, ``failed``, the message names the option and shows the bad value, and nothing changed."""
-    assert result["rc"] != 0 and result.get("failed") is True, result
-    msg = result["msg"]
-    assert option in msg, "message does not name %r: %s" % (option, msg)
-    assert str(value) in msg or repr(value) in msg, "message does not show the value %r: %s" % (value, msg)
-    assert before == after, "the failed run changed the namespace state"
 
 
 def stp_state(info):

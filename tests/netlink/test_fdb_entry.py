@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import PREFIX, dump_state, fdb, run_module, sh, veth
+from conftest import PREFIX, assert_ok, dump_state, fdb, run_module, sh, veth
 
 ZERO = "00:00:00:00:00:00"
 PEERS = ["192.0.2.12", "192.0.2.13", "192.0.2.14"]
@@ -34,11 +34,6 @@ def host(make_netns):
 
 def run(ns, check_mode=False, dev="vx100", **options):
     return run_module("fdb_entry", dict(options, dev=dev, netns=ns), check_mode=check_mode)
-
-
-def assert_ok(result, changed):
-    assert result["rc"] == 0 and not result.get("failed"), result
-    assert result["changed"] is changed, result
 
 
 def remote(ns, dev="vx100"):

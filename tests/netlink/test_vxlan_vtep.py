@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import PREFIX, dump_state, link, run_module, sh, veth
+from conftest import PREFIX, assert_failed_cleanly, assert_ok, dump_state, link, run_module, sh, veth
 
 VX = "vx100"
 LOCAL = "192.0.2.11"
@@ -40,19 +40,6 @@ def host(ns):
 
 def vtep(ns, check_mode=False, **options):
     return run_module("vxlan_vtep", dict(options, netns=ns), check_mode=check_mode)
-
-
-def assert_ok(result, changed):
-    assert result["rc"] == 0 and not result.get("failed"), result
-    assert result["changed"] is changed, result
-
-
-def assert_failed_cleanly(result, option, value, before, after):
-    assert result["rc"] != 0 and result.get("failed") is True, result
-    msg = result["msg"]
-    assert option in msg, "message does not name %r: %s" % (option, msg)
-    assert str(value) in msg or repr(value) in msg, "message does not show the value %r: %s" % (value, msg)
-    assert before == after, "the failed run changed the namespace state"
 
 
 def vxlan_data(ns, name=VX):
