@@ -226,6 +226,8 @@ class BridgePort(Resource):
         steps = []
         moves = self.migrate and (snap["port_addresses"] or snap["port_routes"])
         if moves:
+            if snap["bridge"]["mac"] != snap["port"]["mac"]:
+                steps.append(self._pin_mac(snap["bridge"], snap["port"], bridge_index))
             if not snap["bridge"]["up"]:
                 steps.append(changes.bring_up(self.ns, self.bridge, bridge_index))
             steps.extend(self._add_addresses(snap["port_addresses"], snap["bridge_addresses"], self.bridge, bridge_index))
@@ -298,6 +300,16 @@ class BridgePort(Resource):
             self.ns.ipr.addr("add", **dict(request, flags=entry["flags"] | IFA_F_NODAD))
             self.ns.ipr.addr("replace", **dict(request, flags=entry["flags"]))
         return add
+
+    def _pin_mac(self, bridge, port, bridge_index):
+        """The bridge answers for the port's addresses with the port's MAC, set explicitly.
+
+        Neighbours keep their ARP/ND entries valid through the move, and an explicit MAC stays put when
+        container veths with lower MACs join later (a bridge otherwise takes its lowest port MAC, and
+        every neighbour loses the host until its cache entry times out: seconds of lost traffic).
+        """
+        return changes.link_set(self.ns, self.bridge, "set %s mac %s (the mac of %s)" % (self.bridge, port["mac"], self.port),
+                                bridge_index, {"address": port["mac"]}, {"address": bridge["mac"]})
 
     def _delete_addresses(self, entries, name, index_of):
         return [Step("delete address %s from %s" % (entry["iface"].with_prefixlen, name),

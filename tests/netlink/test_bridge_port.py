@@ -244,8 +244,11 @@ def test_migrate_addresses_join_rerun_and_leave(uplink):
     args = dict(bridge="br0", port="eth0", netns=host, migrate_addresses=True)
     result = run_module(MODULE, args)
     assert result["rc"] == 0, result
-    assert result["actions"][0] == "add address 192.0.2.11/24 to br0"
+    eth0_mac = link(host, "eth0")["address"]
+    # The bridge takes the NIC's MAC first: neighbours' ARP/ND entries for the host stay valid.
+    assert result["actions"][:2] == ["set br0 mac %s (the mac of eth0)" % eth0_mac, "add address 192.0.2.11/24 to br0"]
     assert result["actions"][-1] == "delete address 192.0.2.11/24 from eth0"
+    assert link(host, "br0")["address"] == eth0_mac
     assert "move route default via 192.0.2.1 from eth0 to br0" in result["actions"]
     assert link(host, "eth0")["master"] == "br0"
     assert addrs(host, "br0") == ["192.0.2.11/24", "192.0.2.12/24", "2001:db8::11/64"]
@@ -336,7 +339,7 @@ def test_migration_failure_rolls_back_exactly(make_netns):
     msg = result["msg"]
     assert msg.startswith("move route 203.0.113.0/24 via 198.51.100.1 from eth0 to br0 failed: [Errno 101]"), msg
     match = re.search(r"rolled back (\d+) completed step\(s\)$", msg)
-    assert match and int(match.group(1)) == 5, msg  # 2 addresses, enslave, learning, IPv4 default route
+    assert match and int(match.group(1)) == 6, msg  # mac, 2 addresses, enslave, learning, IPv4 default route
     after = dump_state(host, gw)
     assert after == before
     assert route_devs(host)["default"] == "eth0"
