@@ -11,7 +11,6 @@ The roles ship no systemd unit (nothing for ``systemd-analyze verify``): the ren
 ``.network`` files are checked by networkd itself, which must build the fabric from them and log no
 parse warning.
 """
-import json
 import re
 import secrets
 import subprocess
@@ -158,7 +157,7 @@ def stop(proc):
 def reboot_host(netns, switch, port):
     """Delete the host namespace and re-create it with only its uplink (and lo up), as at boot."""
     subprocess.run(["ip", "netns", "del", netns], check=True)
-    for _ in range(100):  # namespace cleanup is asynchronous: wait until its veth left the switch
+    for _attempt in range(100):  # namespace cleanup is asynchronous: wait until its veth left the switch
         if link(switch, port) is None:
             break
         time.sleep(0.1)
@@ -213,7 +212,7 @@ def test_reboot_networkd_rebuilds_the_fabric(fabric, tmp_path):
     with open(log_path, "w") as log:
         networkd = start_networkd(h1, fabric["root"] / "h1" / "network", machine_id, log)
     try:
-        for _ in range(300):  # bounded wait (30 s) for networkd to finish; the checks below say what is missing
+        for _attempt in range(300):  # bounded wait (30 s) for networkd to finish; the checks below say what is missing
             if rebuilt(h1) or networkd.poll() is not None:
                 break
             time.sleep(0.1)
