@@ -31,6 +31,8 @@ deps:
 	@command -v ip >/dev/null && command -v bridge >/dev/null && command -v tcpdump >/dev/null && command -v ping >/dev/null \
 	  && command -v nft >/dev/null \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables >/dev/null; }
+	@test -x /usr/lib/systemd/systemd-networkd \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

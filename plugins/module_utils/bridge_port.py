@@ -140,6 +140,12 @@ def route_text(route):
     return " ".join(parts)
 
 
+def route_facts(route):
+    """A route as plain data for callers: ``dst`` (CIDR or ``default``), ``gateway``, ``metric``, ..."""
+    return {"dst": route["dst"], "gateway": route["gateway"], "metric": route["priority"],
+            "prefsrc": route["prefsrc"], "onlink": route["onlink"]}
+
+
 def route_on(route, index):
     request = route_request(route, index)
     if route["onlink"]:
@@ -356,6 +362,22 @@ class BridgePort(Resource):
     def _release(self, port, bridge):
         return Step("release %s from %s" % (self.port, self.bridge),
                     self._set_master(None, None, None), self._set_master(self.bridge, port.get("port"), bridge))
+
+    # -- return values -----------------------------------------------------------------------------
+
+    def result(self, after):
+        """What the bridge carries once the port joined (planned in check mode), and the port's MTU.
+
+        Callers persist exactly this (the underlay role renders it into systemd-networkd files), so
+        it comes from the module that moved it rather than from a second reading of the host.
+        """
+        snap = self.snapshot
+        result = {"port_mtu": snap["port"]["mtu"]}
+        if self.migrate and self.state == "present":
+            routes = snap["bridge_routes"] + snap["port_routes"]  # port_routes is empty once moved
+            result["bridge_addresses"] = after["bridge_addresses"]
+            result["bridge_routes"] = [route_facts(r) for r in sorted(routes, key=route_text)]
+        return result
 
     # -- verification ------------------------------------------------------------------------------
 

@@ -104,6 +104,43 @@ actions:
     - "enslave eth0 to br0"
     - "move route default via 192.0.2.1 from eth0 to br0"
     - "delete address 192.0.2.11/24 from eth0"
+port_mtu:
+  description: MTU of O(port) (it decides the bridge's MTU while the bridge has no explicit one).
+  returned: success
+  type: int
+  sample: 1500
+bridge_addresses:
+  description:
+    - With O(migrate_addresses) and O(state=present), the global addresses on O(bridge) once the port's
+      addresses moved there (in check mode, the addresses it would carry). Use it to persist the move.
+  returned: success, when O(migrate_addresses) is true and O(state=present)
+  type: list
+  elements: str
+  sample: ["192.0.2.11/24"]
+bridge_routes:
+  description:
+    - With O(migrate_addresses) and O(state=present), the main-table routes through O(bridge) (kernel
+      routes excluded) once the port's routes moved there (planned in check mode), sorted.
+  returned: success, when O(migrate_addresses) is true and O(state=present)
+  type: list
+  elements: dict
+  contains:
+    dst:
+      description: Destination CIDR, or C(default).
+      type: str
+    gateway:
+      description: Next hop, or null for a link-scope route.
+      type: str
+    metric:
+      description: Route priority, or null.
+      type: int
+    prefsrc:
+      description: Preferred source address, or null.
+      type: str
+    onlink:
+      description: The gateway is reached on-link without a covering subnet.
+      type: bool
+  sample: [{"dst": "default", "gateway": "192.0.2.1", "metric": null, "prefsrc": null, "onlink": false}]
 diff:
   description:
     - The managed state before and after (with C(--diff)). With O(migrate_addresses) it also lists the

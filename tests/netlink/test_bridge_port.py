@@ -393,3 +393,25 @@ def test_ping_loss_during_migration(uplink):
     lost = _ping_loss_during(host, gw, dict(args, state="absent"), "leave (br0 -> eth0)")
     assert lost <= 2
     assert addrs(host, "eth0") == ["192.0.2.11/24", "192.0.2.12/24", "2001:db8::11/64"]
+
+
+def test_migrate_returns_what_the_bridge_carries(uplink):
+    """bridge_addresses/bridge_routes: planned in check mode, the same after the move and on a re-run."""
+    host, _gw = uplink
+    args = dict(bridge="br0", port="eth0", netns=host, migrate_addresses=True)
+    planned = run_module(MODULE, args, check_mode=True)
+    moved = run_module(MODULE, args)
+    again = run_module(MODULE, args)
+    expected_routes = [
+        {"dst": "198.51.100.0/24", "gateway": None, "metric": 5, "prefsrc": None, "onlink": False},
+        {"dst": "203.0.113.0/24", "gateway": "198.51.100.1", "metric": None, "prefsrc": None, "onlink": True},
+        {"dst": "default", "gateway": "192.0.2.1", "metric": None, "prefsrc": None, "onlink": False},
+        {"dst": "default", "gateway": "2001:db8::1", "metric": 1024, "prefsrc": None, "onlink": False},
+    ]
+    for result in (planned, moved, again):
+        assert result["rc"] == 0, result
+        assert result["bridge_addresses"] == addrs(host, "br0") == ["192.0.2.11/24", "192.0.2.12/24", "2001:db8::11/64"]
+        assert result["bridge_routes"] == expected_routes
+        assert result["port_mtu"] == link(host, "eth0")["mtu"] == 1500
+    left = run_module(MODULE, dict(args, state="absent"))
+    assert left["rc"] == 0 and "bridge_addresses" not in left and "bridge_routes" not in left
