@@ -98,6 +98,72 @@ def result_address(result):
 
 def ping(ns, address, count=3):
     """Bounded ping from namespace ``ns``; True when every probe got a reply."""
-    proc = subprocess.run(["ip", "netns", "exec", ns, "ping", "-n", "-q", "-c", str(count), "-W", "1", "-w", str(count + 3),
+    proc = subprocess.run(["ip", "netns", "exec", ns, "ping", "-n", "-q", "-c", str(count), "-W", "1", "-w", str(count + 2),
                            str(address)], capture_output=True, text=True, timeout=30, check=False)
     return proc.returncode == 0 and (" %d received" % count) in proc.stdout
+
+
+CONTAINERS_CONF = """\
+# podman for the tests: CNI backend on one lab host's generated directory; limits this machine allows.
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+
+[network]
+network_backend = "cni"
+cni_plugin_dirs = ["%(plugins)s"]
+network_config_dir = "%(cni_dir)s"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+"""
+
+
+class Podman(object):
+    """Rootful podman running in a lab host's network namespace, pointed at that host's CNI directory.
+
+    ``nsenter --net`` rather than ``ip netns exec``: the latter remounts /sys, which hides the cgroup mounts
+    the OCI runtime needs. runc, because crun refuses this machine's hybrid cgroup layout. Storage, run and
+    tmp directories live under ``work`` (removed by the caller).
+    """
+
+    def __init__(self, host_ns, cni_dir, work):
+        self.host_ns, self.work = host_ns, Path(work)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.conf = self.work / "containers.conf"
+        self.conf.write_text(CONTAINERS_CONF % {"plugins": CNI_PATH, "cni_dir": cni_dir})
+
+    def __call__(self, *args, check=True, timeout=120):
+        argv = ["nsenter", "--net=/run/netns/" + self.host_ns, "podman", "--root", str(self.work / "root"),
+                "--runroot", str(self.work / "run"), "--tmpdir", str(self.work / "tmp")] + list(args)
+        env = dict(os.environ, CONTAINERS_CONF=str(self.conf))
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+        if check and proc.returncode != 0:
+            raise AssertionError("%s failed (%d): %s%s" % (" ".join(argv), proc.returncode, proc.stdout, proc.stderr))
+        return proc
+
+    def cleanup(self):
+        """Remove every container of this podman (stops them; the runtime runs CNI DEL), then unmount leftovers."""
+        self("rm", "--all", "--force", "--time", "0", check=False)
+        mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
+                  if line.split()[1].startswith(str(self.work) + "/")]
+        for mount in sorted(mounts, reverse=True):
+            subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
+
+
+def busybox_rootfs(path):
+    """A minimal root filesystem: Debian's static busybox and the applets the tests use."""
+    busybox = "/bin/busybox"
+    dynamic = subprocess.run(["ldd", busybox], capture_output=True, text=True, check=False) if os.path.exists(busybox) else None
+    if dynamic is None or dynamic.returncode == 0:
+        raise AssertionError("%s is missing or not static: apt-get install busybox-static (make deps does)" % busybox)
+    root = Path(path)
+    for sub in ("bin", "etc", "proc", "sys", "dev", "tmp", "run"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    with open(busybox, "rb") as src, open(root / "bin" / "busybox", "wb") as dst:
+        dst.write(src.read())
+    os.chmod(root / "bin" / "busybox", 0o755)
+    for applet in ("sh", "ip", "ping", "sleep"):
+        os.symlink("busybox", root / "bin" / applet)
+    return root
