@@ -27,9 +27,14 @@ help:
 	@echo "make lab-up N=3 / make lab-down - a lab of N namespace hosts behind a switch"
 	@echo "make build     - build the collection tarball"
 
+# CNI_DEPS: the real CNI plugins and a runtime for tests/netlink/test_cni.py (podman runs containers from a
+# busybox-static root filesystem on runc).
+CNI_DEPS := containernetworking-plugins podman runc busybox-static
+
 deps:
 	@command -v ip >/dev/null && command -v bridge >/dev/null && command -v tcpdump >/dev/null && command -v ping >/dev/null \
-	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump >/dev/null; }
+	  && dpkg -s $(CNI_DEPS) >/dev/null 2>&1 \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump $(CNI_DEPS) >/dev/null; }
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

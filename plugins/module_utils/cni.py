@@ -83,7 +83,7 @@ def check_routes(routes, family, who):
     for route in routes:
         if not isinstance(route, dict) or 'dst' not in route or set(route) - {'dst', 'gw'}:
             raise PlanError('%s: each route must be a mapping with dst and optional gw, got %r' % (who, route))
-        dst = ipaddress.ip_network(str(parse_subnet(route['dst'], who, 'route dst')))
+        dst = parse_subnet(route['dst'], who, 'route dst')
         item = {'dst': str(dst)}
         if route.get('gw'):
             item['gw'] = str(parse_address(route['gw'], who, 'route gw'))
