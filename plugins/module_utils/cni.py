@@ -126,4 +126,3 @@ def conflist(plan, host, name, bridge, mtu=None, routes=None, data_dir=None, ski
     if mtu:
         plugin['mtu'] = mtu
     return {'cniVersion': CNI_VERSION, 'name': name, 'plugins': [plugin]}
-

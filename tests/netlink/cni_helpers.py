@@ -53,10 +53,9 @@ def playbook(inventory, extra, *options):
             str(REPO / "playbooks" / "overlay.yml")] + list(options)
     proc = subprocess.run(argv, capture_output=True, text=True, env=ansible_env(), timeout=600, check=False)
     output = proc.stdout + proc.stderr
-    recap = {host: (int(changed), int(unreachable) + int(failed)) for host, changed, unreachable, failed
-             in RECAP.findall(proc.stdout)}
-    assert proc.returncode == 0 and recap and all(bad == 0 for _, bad in recap.values()), output
-    return {host: changed for host, (changed, _) in recap.items()}, output
+    rows = RECAP.findall(proc.stdout)
+    assert proc.returncode == 0 and rows and all(row[2] == row[3] == "0" for row in rows), output
+    return {row[0]: int(row[1]) for row in rows}, output
 
 
 def load(path):
