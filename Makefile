@@ -27,10 +27,14 @@ help:
 	@echo "make lab-up N=3 / make lab-down - a lab of N namespace hosts behind a switch"
 	@echo "make build     - build the collection tarball"
 
+# CNI_DEPS: the real CNI plugins and a runtime for tests/netlink/test_cni.py (podman runs containers from a
+# busybox-static root filesystem on runc).
+CNI_DEPS := containernetworking-plugins podman runc busybox-static
+
 deps:
 	@command -v ip >/dev/null && command -v bridge >/dev/null && command -v tcpdump >/dev/null && command -v ping >/dev/null \
-	  && command -v nft >/dev/null \
-	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables >/dev/null; }
+	  && command -v nft >/dev/null && dpkg -s $(CNI_DEPS) >/dev/null 2>&1 \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables $(CNI_DEPS) >/dev/null; }
 	@test -x /usr/lib/systemd/systemd-networkd \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
 
