@@ -96,17 +96,23 @@ def changed_items(stdout):
     return sorted(items)
 
 
-def test_check_mode_on_fresh_lab_reports_changes_and_changes_nothing(lab):
+def check_run_changes_nothing(lab):
+    """``overlay.yml --check --diff`` on h1, h2; asserts every lab namespace is byte-identical after."""
     prefix, inventory = lab
     namespaces = lab_namespaces(prefix)
     settle(*namespaces)
     before = dump_state(*namespaces)
     proc, recap = run_playbook(inventory("h1", "h2"), "overlay.yml", "--check", "--diff", extra_vars=FABRIC_VARS)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert set(recap) == {"h1", "h2"} and all(r["changed"] > 0 for r in recap.values()), recap
-    assert "+++ after" in proc.stdout  # --diff shows what would change
     assert lab_namespaces(prefix) == namespaces, "check mode created or removed a namespace"
     assert dump_state(*namespaces) == before
+    return proc, recap
+
+
+def test_check_mode_on_fresh_lab_reports_changes_and_changes_nothing(lab):
+    proc, recap = check_run_changes_nothing(lab)
+    assert set(recap) == {"h1", "h2"} and all(r["changed"] > 0 for r in recap.values()), recap
+    assert "+++ after" in proc.stdout  # --diff shows what would change
 
 
 def test_uplink_migration_loses_at_most_two_probes(lab):
@@ -138,14 +144,8 @@ def test_uplink_migration_loses_at_most_two_probes(lab):
 
 
 def test_converged_lab_check_mode_reports_no_change(lab):
-    prefix, inventory = lab
-    namespaces = lab_namespaces(prefix)
-    settle(*namespaces)
-    before = dump_state(*namespaces)
-    proc, recap = run_playbook(inventory("h1", "h2"), "overlay.yml", "--check", "--diff", extra_vars=FABRIC_VARS)
-    assert proc.returncode == 0, proc.stdout[-6000:]
+    proc, recap = check_run_changes_nothing(lab)
     assert {h: r["changed"] for h, r in recap.items()} == {"h1": 0, "h2": 0}, proc.stdout[-6000:]
-    assert dump_state(*namespaces) == before
 
 
 def test_vtep_filter_drops_outsiders_and_admits_peers(lab):
