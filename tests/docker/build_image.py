@@ -154,6 +154,15 @@ def build(name, values):
         subprocess.run(["rm", "-rf", "--one-file-system", rootfs], check=False)
 
 
+def remove_stale_tags(current):
+    """Other nfdk-fabric-host:<hash> images are builds from older inputs: drop them (their layers go too)."""
+    out = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", IMAGE],
+                         capture_output=True, text=True, check=True).stdout.split()
+    stale = [name for name in out if name not in (current, IMAGE + ":latest")]
+    if stale:
+        run(["docker", "image", "rm"] + stale, stdout=subprocess.DEVNULL)
+
+
 def main(argv):
     values = inputs()
     name = tag(values)
@@ -164,6 +173,7 @@ def main(argv):
             log("building %s from %s %s" % (name, values["suite"], values["mirror"]))
             build(name, values)
         run(["docker", "tag", name, IMAGE + ":latest"])  # the default of molecule.yml, for runs by hand
+        remove_stale_tags(name)
     print(name)
     return 0
 

@@ -38,8 +38,10 @@ start_dockerd() {
     say "a dockerd process exists but does not answer: not starting a second one"; exit 1
   fi
   say "starting dockerd (log $STATE/dockerd.log)"
-  dockerd --iptables=false --bridge=none --pidfile "$STATE/dockerd.pid" >"$STATE/dockerd.log" 2>&1 9>&- &
-  DOCKERD_PID=$!
+  # Its own session: a Ctrl-C or a CI cancel signals this script's process group, and dockerd must outlive
+  # that long enough for the trap to remove the containers and the network through it, then stop it.
+  setsid dockerd --iptables=false --bridge=none --pidfile "$STATE/dockerd.pid" >"$STATE/dockerd.log" 2>&1 9>&- &
+  DOCKERD_PID=$!  # setsid execs dockerd (a background job is no group leader): the same PID
   for _ in $(seq 60); do
     engine_answers && { say "dockerd $DOCKERD_PID is up"; return; }
     kill -0 "$DOCKERD_PID" 2>/dev/null || break
@@ -51,8 +53,12 @@ start_dockerd() {
 
 stop_dockerd() {
   [ -n "$DOCKERD_PID" ] || return 0
+  if ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+    wait "$DOCKERD_PID" 2>/dev/null || true
+    return 0
+  fi
   say "stopping dockerd $DOCKERD_PID"
-  kill -TERM "$DOCKERD_PID" 2>/dev/null || return 0
+  kill -TERM "$DOCKERD_PID"
   for _ in $(seq 30); do
     kill -0 "$DOCKERD_PID" 2>/dev/null || { wait "$DOCKERD_PID" 2>/dev/null || true; return 0; }
     sleep 1
@@ -88,15 +94,24 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# "<what>: N s" on stderr and in .build/docker/timings.log
+timed() {
+  local what=$1 start took
+  shift
+  start=$(date +%s)
+  "$@"
+  took=$(( $(date +%s) - start ))
+  say "$what: ${took} s"
+  echo "$(date -u +%FT%TZ) $what: ${took} s" >>"$STATE/timings.log"
+}
+
+build_image() { IMAGE=$(python3 tests/docker/build_image.py | tail -n 1); }
+
 start_dockerd
-IMAGE=$(python3 tests/docker/build_image.py | tail -n 1)
+timed "image ready" build_image
 say "image $IMAGE"
 [ "$MODE" = image ] && exit 0
 
-export NFDK_IMAGE=$IMAGE MOLECULE_GLOB='molecule/*/molecule.yml'
+export NETFABRIC_DOCKER_IMAGE=$IMAGE MOLECULE_GLOB='molecule/*/molecule.yml'
 MOLECULE_RAN=1
-start=$(date +%s)
-molecule test -s docker
-took=$(( $(date +%s) - start ))
-say "molecule test -s docker passed in ${took} s"
-echo "$(date -u +%FT%TZ) molecule test -s docker: ${took} s" >>"$STATE/timings.log"
+timed "molecule test -s docker passed" molecule test -s docker
