@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Build the molecule/docker scenario's host image offline, once per set of inputs.
 
     build_image.py [--print-tag]    # build if missing; print the tag (nfdk-fabric-host:<hash>) last
@@ -29,8 +29,8 @@ PACKAGES = ["python3", "python3-venv", "iproute2", "iputils-ping", "tcpdump"]
 VENV = "/opt/netfabric"  # the hosts' ansible_python_interpreter is VENV/bin/python (molecule.yml)
 # Inside the chroot only the rootfs counts: none of this machine's PIP_* settings (find-links, certificates).
 CHROOT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}
-SOURCES = ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")
-                                              + glob.glob("/etc/apt/sources.list.d/*.sources"))
+SOURCES = ["/etc/apt/sources.list"] + sorted(
+    glob.glob("/etc/apt/sources.list.d/*.list") + glob.glob("/etc/apt/sources.list.d/*.sources"))
 
 
 def log(msg):
@@ -47,7 +47,7 @@ def codename():
     """The host's Debian release (VERSION_CODENAME of /etc/os-release): the image runs the same one."""
     with open("/etc/os-release", encoding="utf-8") as f:
         for line in f:
-            key, _, value = line.strip().partition("=")
+            key, value = line.strip().partition("=")[::2]
             if key == "VERSION_CODENAME" and value:
                 return value.strip('"')
     raise SystemExit("build_image: no VERSION_CODENAME in /etc/os-release: cannot pick a Debian suite")
