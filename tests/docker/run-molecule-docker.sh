@@ -12,7 +12,8 @@
 # 3. molecule test -s docker, timed.
 # 4. On exit, success or not (trap): molecule destroy after a failure, then remove any container or
 #    network named nfdk-* that is left, then stop the dockerd this script started, by its PID.
-# Runs are serialized with a lock: two runs would share the nfdk-* names and the daemon.
+# Runs are serialized with a machine-wide lock: two runs (two checkouts) would share the nfdk-* names and
+# the daemon on the default socket.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODE=${1:-test}
@@ -20,8 +21,8 @@ STATE=$PWD/.build/docker
 PREFIX=nfdk-
 DOCKERD_PID=   # set only when this script started dockerd
 MOLECULE_RAN=
-mkdir -p "$STATE"
-exec 9>"$STATE/lock"
+mkdir -p "$STATE" /run/lock
+exec 9>/run/lock/nfdk-molecule-docker.lock  # machine-wide: the names and the default daemon are too
 flock 9
 
 say() { echo "run-molecule-docker: $*" >&2; }
@@ -34,8 +35,11 @@ start_dockerd() {
     return
   fi
   command -v dockerd >/dev/null || { say "dockerd not installed (apt-get install docker.io)"; exit 1; }
-  if pgrep -x dockerd >/dev/null; then
-    say "a dockerd process exists but does not answer: not starting a second one"; exit 1
+  # A dockerd on the default socket and data root that does not answer (yet): starting another would clash.
+  # (Daemons with their own --host/--data-root, e.g. other tests', are no concern.)
+  if [ -s /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    say "dockerd $(cat /var/run/docker.pid) (/var/run/docker.pid) runs but does not answer: not starting another"
+    exit 1
   fi
   say "starting dockerd (log $STATE/dockerd.log)"
   # Its own session: a Ctrl-C or a CI cancel signals this script's process group, and dockerd must outlive
