@@ -13,7 +13,8 @@ COLL_LINK := $(COLL_ROOT)/ansible_collections/netfabric/core
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help deps venv link test test-units test-netlink molecule sanity lint build lab-up lab-down demo demo-down clean
+.PHONY: help deps venv link test test-units test-netlink molecule sanity lint build lab-up lab-down demo demo-down clean \
+	deps-docker docker-image molecule-docker
 
 N ?= 3
 LAB_PREFIX ?= nflab
@@ -49,7 +50,7 @@ link:
 	@mkdir -p $(dir $(COLL_LINK))
 	@ln -sfn $(CURDIR) $(COLL_LINK)
 
-test: deps venv link test-units test-netlink molecule sanity lint
+test: deps venv link test-units test-netlink molecule molecule-docker sanity lint
 
 test-units:
 	$(VPY) -m pytest -q tests/unit
@@ -90,3 +91,19 @@ demo-down:
 
 clean:
 	rm -rf .build
+
+# The Docker scenario (molecule/docker): a real Docker engine and debootstrap, from Debian packages.
+deps-docker:
+	@command -v dockerd >/dev/null && command -v docker >/dev/null && command -v debootstrap >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+	       docker.io debootstrap >/dev/null; }
+
+# The scenario's host image, built offline and tagged by a hash of its inputs (a second run builds nothing).
+# Starts dockerd for the build if none runs, and stops it again.
+docker-image: deps-docker venv
+	bash tests/docker/run-molecule-docker.sh image
+
+# molecule test -s docker: dockerd started if none runs and stopped afterwards, containers and networks
+# nfdk-* removed, also after a failure (tests/docker/run-molecule-docker.sh).
+molecule-docker: deps-docker venv link
+	bash tests/docker/run-molecule-docker.sh
