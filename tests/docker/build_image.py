@@ -5,8 +5,8 @@
 
 No registry is reachable here, so the image is not pulled: ``debootstrap --variant=minbase`` puts Debian
 (the host's release, from the mirror that /etc/apt/sources.list* already names) into a scratch directory
-with python3, python3-venv, iproute2, iputils-ping and tcpdump; pyroute2 is downloaded on the host with
-``pip download`` (the requirement line of requirements.txt) and installed into /opt/netfabric, a venv in
+with python3, python3-venv, iproute2, iputils-ping, tcpdump and nftables (the VTEP filter); pyroute2 is
+downloaded on the host with ``pip download`` (the requirement line of requirements.txt) and installed into /opt/netfabric, a venv in
 the rootfs (``pip install --no-index``, inside a chroot); ``tar | docker import`` makes the image.
 
 The tag is a hash of every input (this script, the package list, the suite, the mirror, the pyroute2
@@ -25,7 +25,7 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 IMAGE = "nfdk-fabric-host"
-PACKAGES = ["python3", "python3-venv", "iproute2", "iputils-ping", "tcpdump"]
+PACKAGES = ["python3", "python3-venv", "iproute2", "iputils-ping", "tcpdump", "nftables"]
 VENV = "/opt/netfabric"  # the hosts' ansible_python_interpreter is VENV/bin/python (molecule.yml)
 # Inside the chroot only the rootfs counts: none of this machine's PIP_* settings (find-links, certificates).
 CHROOT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}

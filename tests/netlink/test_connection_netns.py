@@ -13,10 +13,10 @@ import textwrap
 
 import pytest
 
-from conftest import COLLECTIONS, PREFIX, REPO
+from conftest import COLLECTIONS, PREFIX, REPO, ansible_bin
 
 LAB = REPO / "lab" / "lab.py"
-ANSIBLE = REPO / ".venv" / "bin" / "ansible"
+ANSIBLE = ansible_bin("ansible")
 MARK = "NFRESULT "
 
 # A minimal stdout callback: one line "NFRESULT {host, status, result}" per task result, for exact parsing.

@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-from conftest import PREFIX, REPO, addrs, ip_json, link, sh
+from conftest import PREFIX, REPO, addrs, ansible_bin, ip_json, link, sh
 
 LAB = REPO / "lab" / "lab.py"
-ANSIBLE_INVENTORY = REPO / ".venv" / "bin" / "ansible-inventory"
+ANSIBLE_INVENTORY = ansible_bin("ansible-inventory")
 
 
 def lab(*args, check=True):
