@@ -35,8 +35,8 @@ DOCKER_DEPS := docker.io busybox-static
 
 deps:
 	@command -v ip >/dev/null && command -v bridge >/dev/null && command -v tcpdump >/dev/null && command -v ping >/dev/null \
-	  && command -v nft >/dev/null && dpkg -s $(CNI_DEPS) $(DOCKER_DEPS) >/dev/null 2>&1 \
-	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables $(CNI_DEPS) $(DOCKER_DEPS) >/dev/null; }
+	  && command -v nft >/dev/null && dpkg -s $(sort $(CNI_DEPS) $(DOCKER_DEPS)) >/dev/null 2>&1 \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables $(sort $(CNI_DEPS) $(DOCKER_DEPS)) >/dev/null; }
 	@test -x /usr/lib/systemd/systemd-networkd \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
 
