@@ -13,7 +13,6 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 ARGUMENT_SPEC = dict(
@@ -39,22 +38,29 @@ def _validated_entries(params):
     """(mac, dst, vni, port) tuples, validated, duplicates dropped, order kept."""
     if params["entries"] is None:
         raw = [dict(mac=params["mac"], dst=params["dst"], vni=None, port=None)]
-        prefix = ""
+        prefix = None
     else:
         raw = params["entries"]
         prefix = "entries"
     result = []
     seen = set()
     for position, item in enumerate(raw):
-        where = ("%s[%d]." % (prefix, position)) if prefix else ""
-        entry = (validate.mac(where + "mac", item["mac"]),
-                 str(validate.ip(where + "dst", item["dst"])),
-                 validate.vni(where + "vni", item.get("vni")),
-                 validate.port(where + "port", item.get("port")))
+        try:
+            entry = _validated_entry(item)
+        except NetfabricError as exc:  # the message starts with the option: prefix its position
+            raise NetfabricError("%s[%d].%s" % (prefix, position, exc) if prefix else str(exc))
         if entry not in seen:
             seen.add(entry)
             result.append(entry)
     return result
+
+
+def _validated_entry(item):
+    dst = fdb.canonical_ip(str(item["dst"]))
+    if dst is None:
+        validate.fail("dst", item["dst"], "must be an IPv4 or IPv6 address")
+    return (validate.mac("mac", item["mac"]), dst, validate.vni("vni", item.get("vni")),
+            validate.port("port", item.get("port")))
 
 
 class FdbEntries(Resource):
@@ -70,7 +76,7 @@ class FdbEntries(Resource):
         self.ns.close()
 
     def _device(self):
-        view = LinkTable(self.ns).get(self.dev)
+        view = fdb.read_link(self.ns.raw, self.dev)
         if view is None:
             raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
         if view["kind"] != "vxlan":
@@ -82,11 +88,18 @@ class FdbEntries(Resource):
         if self.ifindex is None:
             view = self._device()
             self.ifindex = view["index"]
-            self.dev_vni, self.dev_port = view["vxlan"]["vni"], view["vxlan"]["dstport"]
+            self.dev_vni, self.dev_port = view["vni"], view["dstport"]
             self.desired = set(fdb.canonical(mac, dst, vni, port, self.dev_vni, self.dev_port)
                                for mac, dst, vni, port in self.wanted)
         self.actual = fdb.read_fdb(self.ns.raw, self.ifindex)
-        return {"dev": self.dev, "entries": _sorted(self.actual)}
+        return self._view(self.actual)
+
+    def _view(self, entries):
+        """The diff's view; without diff mode only the count, since sorting and formatting
+        thousands of entries nobody will see is most of a no-change run's time."""
+        if self.diff_wanted:
+            return {"dev": self.dev, "entries": _sorted(entries)}
+        return {"dev": self.dev, "entry_count": len(entries)}
 
     def plan(self, before):
         actual = self.actual
@@ -97,18 +110,30 @@ class FdbEntries(Resource):
             listed_macs = set(e.mac for e in self.desired if e.mac != fdb.ZERO_MAC)
             remove = set(e for e in actual - self.desired if self.exclusive or e.mac in listed_macs)
         self.added, self.removed = _sorted(add), _sorted(remove)
-        after = {"dev": self.dev, "entries": _sorted((actual - remove) | add)}
+        self.planned = (actual - remove) | add
         if not add and not remove:
-            return after, []
+            return before, []
         # Removals first: a MAC moving to another VTEP must lose its old destination before the new
         # one is appended, or the kernel would hold both for a moment.
-        operations = [(fdb.RTM_DELNEIGH, e) for e in sorted(remove)] + [(fdb.RTM_NEWNEIGH, e) for e in sorted(add)]
+        operations = ([(fdb.RTM_DELNEIGH, e) for e in sorted(remove, key=_sort_key)]
+                      + [(fdb.RTM_NEWNEIGH, e) for e in sorted(add, key=_sort_key)])
         text = "program %d fdb entries on %s (+%d -%d)" % (len(operations), self.dev, len(add), len(remove))
-        return after, [Step(text, lambda: fdb.apply_batch(self.ns.raw, self.ifindex, operations))]
+        return self._view(self.planned), [Step(text, lambda: fdb.apply_batch(self.ns.raw, self.ifindex, operations))]
+
+    def verify(self, expected, actual):
+        """Compare the entry sets read back (``self.actual``) with the plan, whatever the view holds."""
+        missing, unexpected = self.planned - self.actual, self.actual - self.planned
+        if missing or unexpected:
+            raise NetfabricError("the kernel did not apply the fdb change on %s: missing %s, unexpected %s"
+                                 % (self.dev, _sorted(missing)[:5], _sorted(unexpected)[:5]))
 
     def result(self, after):
-        return {"added": self.added, "removed": self.removed, "entry_count": len(after["entries"])}
+        return {"added": self.added, "removed": self.removed, "entry_count": len(self.planned)}
+
+
+def _sort_key(entry):
+    return (entry.mac, entry.dst, entry.vni or 0, entry.port or 0)
 
 
 def _sorted(entries):
-    return [e.as_dict() for e in sorted(entries, key=lambda e: (e.mac, e.dst, e.vni or 0, e.port or 0))]
+    return [e.as_dict() for e in sorted(entries, key=_sort_key)]
