@@ -83,3 +83,10 @@ demo-down:
 
 clean:
 	rm -rf .build
+
+# Benchmarks (not part of `make test`): tables on stdout, BENCHMARKS.md rewritten; ~15 min on 2 cores.
+# BENCH_ARGS=--quick for a smoke run; see `python bench/run.py --help` for sizes and repetitions.
+.PHONY: bench
+BENCH_ARGS ?=
+bench: deps venv link
+	$(VPY) bench/run.py $(BENCH_ARGS)

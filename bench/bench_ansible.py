@@ -215,6 +215,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    common.exit_on_sigterm()
     common.link_collection()
     workdir = tempfile.mkdtemp(prefix="nfbench-")
     result = {}

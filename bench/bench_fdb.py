@@ -22,6 +22,7 @@ ever sent to the destinations. Every figure is the median over the repetitions.
 from __future__ import absolute_import, division, print_function
 
 import argparse
+import collections
 import ipaddress
 import json
 import os
@@ -70,18 +71,18 @@ class Vtep:
 
 def bridge_batch(vtep, pairs):
     script = "".join("fdb append %s dev %s dst %s self permanent\n" % (mac, vtep.dev, dst) for mac, dst in pairs)
-    return common.timed(lambda: common.run(["bridge", "-n", vtep.ns, "-batch", "-"], stdin=script))[0]
+    return common.timed_cpu(lambda: common.run(["bridge", "-n", vtep.ns, "-batch", "-"], stdin=script))
 
 
 def bridge_show(vtep):
-    return common.timed(lambda: common.run(["bridge", "-n", vtep.ns, "-j", "fdb", "show", "dev", vtep.dev]))[0]
+    return common.timed_cpu(lambda: common.run(["bridge", "-n", vtep.ns, "-j", "fdb", "show", "dev", vtep.dev]))
 
 
 def shell_loop(vtep, pairs):
     """What a hand-written role does: one ``bridge fdb append`` process per entry."""
     script = "".join("bridge -n %s fdb append %s dev %s dst %s self permanent\n" % (vtep.ns, mac, vtep.dev, dst)
                      for mac, dst in pairs)
-    return common.timed(lambda: common.run(["sh", "-e"], stdin=script))[0]
+    return common.timed_cpu(lambda: common.run(["sh", "-e"], stdin=script))
 
 
 def module_params(vtep, pairs):
@@ -101,7 +102,7 @@ def in_process(params):
             return resource.converge(False)
         finally:
             resource.close()
-    return common.timed(converge)
+    return common.timed_cpu(converge)
 
 
 def as_process(params):
@@ -110,13 +111,13 @@ def as_process(params):
     payload["entries"] = [{"mac": e["mac"], "dst": e["dst"]} for e in params["entries"]]
     payload.update(_ansible_check_mode=False, _ansible_diff=False)
     env = dict(os.environ, PYTHONPATH=common.COLLECTIONS)
-    seconds, proc = common.timed(lambda: common.run([sys.executable, MODULE], env=env, check=False,
-                                                    stdin=json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
+    wall, cpu, proc = common.timed_cpu(lambda: common.run([sys.executable, MODULE], env=env, check=False,
+                                                          stdin=json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
     try:
         result = json.loads(proc.stdout)
     except ValueError:
         raise RuntimeError("fdb_entry printed no JSON (rc=%d): %s" % (proc.returncode, proc.stderr[-2000:]))
-    return seconds, result
+    return wall, cpu, result
 
 
 def check(result, changed, count, what):
@@ -126,45 +127,49 @@ def check(result, changed, count, what):
 
 
 def measure(vtep, count, repeat, loop_max):
+    """Medians of wall and CPU seconds per measurement (keys as in ``tables``)."""
     pairs = entries(vtep.kind, count)
     params = module_params(vtep, pairs)
-    samples = dict((key, []) for key in ("batch", "show", "loop", "inproc", "inproc_again", "proc", "proc_again"))
+    samples = collections.defaultdict(list)
     for _ in range(repeat):
         vtep.reset()
-        samples["batch"].append(bridge_batch(vtep, pairs))
-        samples["show"].append(bridge_show(vtep))
+        samples["batch"].append(bridge_batch(vtep, pairs)[:2])
+        samples["show"].append(bridge_show(vtep)[:2])
         for key, runner in (("inproc", in_process), ("proc", as_process)):
             vtep.reset()
-            seconds, result = runner(params)
+            wall, cpu, result = runner(params)
             check(result, True, count, key)
-            samples[key].append(seconds)
-            seconds, result = runner(params)
+            samples[key].append((wall, cpu))
+            wall, cpu, result = runner(params)
             check(result, False, count, key + " re-run")
-            samples[key + "_again"].append(seconds)
+            samples[key + "_again"].append((wall, cpu))
             if vtep.count() != count:
                 raise RuntimeError("%s: bridge fdb show lists %d entries, not %d" % (key, vtep.count(), count))
         if count <= loop_max:
             vtep.reset()
-            samples["loop"].append(shell_loop(vtep, pairs))
-    row = dict((key, common.median(values)) for key, values in samples.items())
-    row.update(kind=vtep.kind, entries=count)
+            samples["loop"].append(shell_loop(vtep, pairs)[:2])
+    row = {"kind": vtep.kind, "entries": count}
+    for key in ("batch", "show", "loop", "inproc", "inproc_again", "proc", "proc_again"):
+        row[key] = common.median([wall for wall, _cpu in samples[key]])
+        row[key + "_cpu"] = common.median([cpu for _wall, cpu in samples[key]])
     return row
 
 
 def tables(rows, markdown=False):
-    """Two tables: converge from empty, and the no-change re-run."""
-    fmt, times = common.seconds, common.times
-    empty = [[r["kind"], format(r["entries"], ","), fmt(r["batch"]),
-              fmt(r["loop"]) if r["loop"] == r["loop"] else "-",
-              fmt(r["inproc"]), times(common.ratio(r["inproc"], r["batch"])),
-              fmt(r["proc"]), times(common.ratio(r["proc"], r["batch"]))] for r in rows]
-    again = [[r["kind"], format(r["entries"], ","), fmt(r["show"]),
-              fmt(r["inproc_again"]), times(common.ratio(r["inproc_again"], r["show"])),
-              fmt(r["proc_again"]), times(common.ratio(r["proc_again"], r["show"]))] for r in rows]
-    return (common.render(["kind", "entries", "bridge -batch s", "bridge loop s", "module in-process s", "ratio",
-                           "module process s", "ratio"], empty, markdown),
-            common.render(["kind", "entries", "bridge -j fdb show s", "module in-process s", "ratio",
-                           "module process s", "ratio"], again, markdown))
+    """Two tables: converge from empty, and the no-change re-run. Ratios: wall (CPU)."""
+    fmt = common.seconds
+
+    def vs(row, key, base):
+        return "%s (%s)" % (common.times(common.ratio(row[key], row[base])),
+                            common.times(common.ratio(row[key + "_cpu"], row[base + "_cpu"])))
+    empty = [[r["kind"], format(r["entries"], ","), fmt(r["batch"]), fmt(r["loop"]) if r["loop"] == r["loop"] else "-",
+              fmt(r["inproc"]), vs(r, "inproc", "batch"), fmt(r["proc"]), vs(r, "proc", "batch")] for r in rows]
+    again = [[r["kind"], format(r["entries"], ","), fmt(r["show"]), fmt(r["inproc_again"]), vs(r, "inproc_again", "show"),
+              fmt(r["proc_again"]), vs(r, "proc_again", "show")] for r in rows]
+    return (common.render(["kind", "entries", "bridge -batch s", "bridge loop s", "module in-process s",
+                           "ratio wall (CPU)", "module process s", "ratio wall (CPU)"], empty, markdown),
+            common.render(["kind", "entries", "bridge -j fdb show s", "module in-process s", "ratio wall (CPU)",
+                           "module process s", "ratio wall (CPU)"], again, markdown))
 
 
 def parse_args(argv):
@@ -173,12 +178,15 @@ def parse_args(argv):
     parser.add_argument("--kinds", default="mac,flood", help="mac, flood or both")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported")
     parser.add_argument("--loop-max", type=int, default=1000, help="largest size that also runs the shell loop")
+    parser.add_argument("--flood-max", type=int, default=10000,
+                        help="largest flood-list size (bridge -batch needs minutes for 50,000 here)")
     parser.add_argument("--markdown", action="store_true")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    common.exit_on_sigterm()
     common.link_collection()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     rows = []
@@ -186,6 +194,8 @@ def main(argv=None):
         for kind in [k for k in args.kinds.split(",") if k]:
             vtep = Vtep(namespaces.add(kind), kind)
             for count in sizes:
+                if kind == "flood" and count > args.flood_max:
+                    continue
                 rows.append(measure(vtep, count, max(1, args.repeat), args.loop_max))
                 print("fdb %s %d done" % (kind, count), file=sys.stderr)
     for table in tables(rows, args.markdown):

@@ -10,7 +10,9 @@ from __future__ import absolute_import, division, print_function
 
 import os
 import platform
+import resource
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -20,6 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 COLLECTIONS = os.path.join(REPO, ".build", "collections")
 VENV_BIN = os.path.dirname(sys.executable)
+
+
+def exit_on_sigterm():
+    """Turn SIGTERM into SystemExit, so the ``finally`` blocks that remove namespaces and labs run."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def unique_prefix():
@@ -51,6 +58,21 @@ def timed(action):
     start = time.perf_counter()
     result = action()
     return time.perf_counter() - start, result
+
+
+def timed_cpu(action):
+    """(wall seconds, CPU seconds, result) of ``action()``.
+
+    CPU is user + system time of this process and of the child processes it waited for, so the
+    kernel's netlink work (done in the requesting process) counts on both sides. On a shared
+    machine wall time includes waiting for a core; CPU time does not.
+    """
+    def cpu():
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+    start_cpu, start = cpu(), time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, cpu() - start_cpu, result
 
 
 def median(values):
@@ -102,7 +124,7 @@ def render(head, rows, markdown=False):
 
 
 def _is_number(text):
-    text = text.replace(",", "").rstrip("x%s").lstrip("~")
+    text = text.replace(",", "").split(" (")[0].rstrip("x%s").lstrip("~")
     try:
         float(text)
         return True
