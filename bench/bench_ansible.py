@@ -125,7 +125,7 @@ def import_costs(repeat=5):
             code += "; import %s; %s.load_iproute()" % (NETLINK, NETLINK)
         targets.append(("netfabric.core.%s%s" % (module, " + IPRoute" if iproute else ""), code))
     for label, code in targets:
-        runs = [_importtime(code, env) for _ in range(repeat)]
+        runs = [_importtime(code, env) for dummy in range(repeat)]
         rows.append({"import": label, "total_ms": common.median([r[0] for r in runs]),
                      "pyroute2_ms": common.median([r[1] for r in runs]),
                      "pyroute2_modules": common.median([r[2] for r in runs])})
@@ -156,7 +156,7 @@ def overlay(workdir, sizes, repeat):
     extra = ["-e", "@" + os.path.join(common.REPO, "lab", "demo-vars.yml")]
     for hosts in sizes:
         first, again, shape = [], [], None
-        for _ in range(repeat):
+        for dummy in range(repeat):
             with Lab(common.unique_prefix(), hosts, workdir) as lab:
                 seconds, records = playbook(workdir, lab.inventory, play, extra)
                 first.append(seconds)

@@ -131,7 +131,7 @@ def measure(vtep, count, repeat, loop_max):
     pairs = entries(vtep.kind, count)
     params = module_params(vtep, pairs)
     samples = collections.defaultdict(list)
-    for _ in range(repeat):
+    for dummy in range(repeat):
         vtep.reset()
         samples["batch"].append(bridge_batch(vtep, pairs)[:2])
         samples["show"].append(bridge_show(vtep)[:2])

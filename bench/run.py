@@ -101,10 +101,10 @@ def targets(fdb_rows, ansible, markdown):
     if len(overlay) > 1:
         small, large = overlay[0], overlay[-1]
         same = (small["tasks_max"], small["modules_max"]) == (large["tasks_max"], large["modules_max"])
+        shape = "%d/%d vs %d/%d (tasks/module runs)" % (
+            small["tasks_max"], small["modules_max"], large["tasks_max"], large["modules_max"])
         rows.append(["overlay tasks per host, %d vs %d hosts" % (small["hosts"], large["hosts"]), "the same",
-                     "%d/%d vs %d/%d (tasks/module runs)" % (small["tasks_max"], small["modules_max"],
-                                                            large["tasks_max"], large["modules_max"]),
-                     _met(same)])
+                     shape, _met(same)])
     return common.render(["target", "goal", "measured wall (CPU)", "met wall (CPU)"], rows, markdown)
 
 
