@@ -34,7 +34,7 @@ REQUIRED_ONE_OF = [["entries", "mac"]]
 
 
 def _validated_entries(params):
-    """(mac, dst, vni, port) tuples, validated, duplicates dropped, order kept."""
+    """fdb.Entry (mac, dst, vni, port) tuples as listed, validated, duplicates dropped, order kept."""
     if params["entries"] is None:
         raw = [dict(mac=params["mac"], dst=params["dst"], vni=None, port=None)]
         prefix = None
@@ -55,7 +55,7 @@ def _validated_entries(params):
 
 
 def _validated_entry(item):
-    """One entry as (mac, dst, vni, port); errors name the field (the caller prefixes its position)."""
+    """One entry as an fdb.Entry; errors name the field (the caller prefixes its position)."""
     if not ENTRY_FIELDS.issuperset(item):
         unknown = sorted(str(key) for key in set(item) - ENTRY_FIELDS)
         raise NetfabricError("%s: not an entry field; an entry has mac, dst, vni and port" % unknown[0])
@@ -65,8 +65,12 @@ def _validated_entry(item):
     dst = fdb.canonical_ip(str(item["dst"]))
     if dst is None:
         validate.fail("dst", item["dst"], "must be an IPv4 or IPv6 address")
-    return (validate.mac("mac", item["mac"]), dst, validate.vni("vni", _integer(item.get("vni"))),
-            validate.port("port", _integer(item.get("port"))))
+    vni, port = item.get("vni"), item.get("port")
+    if vni is not None:
+        vni = validate.vni("vni", _integer(vni))
+    if port is not None:
+        port = validate.port("port", _integer(port))
+    return fdb.Entry(validate.mac("mac", item["mac"]), dst, vni, port)
 
 
 def _integer(value):
@@ -102,8 +106,10 @@ class FdbEntries(Resource):
             view = self._device()
             self.ifindex = view["index"]
             self.dev_vni, self.dev_port = view["vni"], view["dstport"]
-            self.desired = set(fdb.canonical(mac, dst, vni, port, self.dev_vni, self.dev_port)
-                               for mac, dst, vni, port in self.wanted)
+            # Most entries name neither vni nor port: they are already in the kernel's form.
+            self.desired = set(e if e.vni is None and e.port is None
+                               else fdb.canonical(e.mac, e.dst, e.vni, e.port, self.dev_vni, self.dev_port)
+                               for e in self.wanted)
         self.actual = fdb.read_fdb(self.ns.raw, self.ifindex)
         return self._view(self.actual)
 
