@@ -109,3 +109,10 @@ docker-image: deps-docker venv
 # nfdk-* removed, also after a failure (tests/docker/run-molecule-docker.sh).
 molecule-docker: deps-docker venv link
 	bash tests/docker/run-molecule-docker.sh
+
+# Benchmarks (not part of `make test`): tables on stdout, BENCHMARKS.md rewritten; ~15 min on 2 cores.
+# BENCH_ARGS=--quick for a smoke run; see `python bench/run.py --help` for sizes and repetitions.
+.PHONY: bench
+BENCH_ARGS ?=
+bench: deps venv link
+	$(VPY) bench/run.py $(BENCH_ARGS)

@@ -56,6 +56,8 @@ def apply_steps(steps):
 class Resource:
     """Base class; subclasses set ``self.ns`` (or several) in ``__init__`` after validation."""
 
+    diff_wanted = True  # run() sets it from the task (diff mode): a resource may then skip a large view
+
     def read(self):
         raise NotImplementedError
 
@@ -101,6 +103,7 @@ def run(module, build):
     resource = None
     try:
         resource = build(module.params)
+        resource.diff_wanted = bool(module._diff)
         result = resource.converge(module.check_mode)
     except NetfabricError as exc:
         module.fail_json(msg=str(exc))

@@ -14,20 +14,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
-import ipaddress
+import errno
 import os
 import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
+RTM_NEWLINK, RTM_GETLINK = 16, 18
 RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
 NLM_F_CREATE, NLM_F_APPEND = 0x400, 0x800
 NETLINK_GET_STRICT_CHK, SOL_NETLINK = 12, 270
 AF_BRIDGE = 7
-NDA_DST, NDA_LLADDR, NDA_PORT, NDA_VNI = 1, 2, 6, 7
+NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PORT, NDA_VNI = 1, 2, 3, 6, 7
+IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA = 3, 18, 1, 2
+IFLA_VXLAN_ID, IFLA_VXLAN_PORT = 1, 15
+NLA_TYPE_MASK = 0x3FFF  # strips NLA_F_NESTED / NLA_F_NET_BYTEORDER
 NTF_SELF, NTF_MASTER = 0x02, 0x04
 NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 ZERO_MAC = "00:00:00:00:00:00"
@@ -35,8 +39,15 @@ BATCH = 512  # requests per send(): well inside the 4 MiB socket buffers, acks i
 
 NLMSGHDR = struct.Struct("=IHHII")
 NDMSG = struct.Struct("=BxxxiHBB")
+IFINFOMSG = struct.Struct("=BxHiII")
 NLA = struct.Struct("=HH")
+U32, BE16 = struct.Struct("=I"), struct.Struct("!H")
 HEADER_LEN = NLMSGHDR.size + NDMSG.size
+# The message a dump sends for almost every remote entry: header, ndmsg, NDA_LLADDR, NDA_DST (IPv4),
+# NDA_CACHEINFO (16 bytes) and nothing else, decoded by one unpack; any other layout (IPv6, a port
+# or VNI of its own, ...) takes the general attribute loop.
+COMMON = struct.Struct("=IHHII BxxxiHBB HH6sxx HH4s HH")
+COMMON_LEN = COMMON.size + 16
 
 
 class Entry(collections.namedtuple("Entry", "mac dst vni port")):
@@ -53,9 +64,22 @@ class Entry(collections.namedtuple("Entry", "mac dst vni port")):
         return result
 
 
+def canonical_ip(text):
+    """``text`` in the form the kernel reports (``inet_ntop``), or None when it is no IP address.
+
+    ``inet_pton`` is the kernel's own parser and 20x faster than ``ipaddress``: a 10,000-entry
+    flood list is 10,000 distinct addresses to check on every run.
+    """
+    family = socket.AF_INET6 if ":" in text else socket.AF_INET
+    try:
+        return socket.inet_ntop(family, socket.inet_pton(family, text))
+    except (OSError, ValueError):
+        return None
+
+
 def canonical(mac, dst, vni, port, dev_vni, dev_port):
-    """The form the kernel reports: device defaults dropped, addresses compressed."""
-    return Entry(mac, str(ipaddress.ip_address(dst)),
+    """The form the kernel reports: device defaults dropped (``dst`` is already canonical_ip())."""
+    return Entry(mac, dst,
                  None if vni in (None, dev_vni) else vni,
                  None if port in (None, 0, dev_port) else port)
 
@@ -67,7 +91,7 @@ def _nla(kind, payload):
 
 def encode(msg_type, flags, seq, ifindex, entry):
     """One RTM_NEWNEIGH/RTM_DELNEIGH request for a static ("self permanent") vxlan entry."""
-    dst = ipaddress.ip_address(entry.dst).packed
+    dst = socket.inet_pton(socket.AF_INET6 if ":" in entry.dst else socket.AF_INET, entry.dst)
     body = NDMSG.pack(AF_BRIDGE, ifindex, NUD_PERMANENT | NUD_NOARP, NTF_SELF, 0)
     body += _nla(NDA_LLADDR, bytes.fromhex(entry.mac.replace(":", ""))) + _nla(NDA_DST, dst)
     if entry.port is not None:
@@ -85,10 +109,9 @@ def _messages(data):
         offset += (length + 3) & ~3
 
 
-def _decode_entry(data, offset, length):
-    mac = dst = None
-    vni = port = None
-    pos, end = offset + HEADER_LEN, offset + length
+def _decode_entry(data, pos, end):
+    """The Entry in one RTM_NEWNEIGH message's attributes data[pos:end] (dst None: not a remote)."""
+    mac = dst = vni = port = None
     while pos < end:
         nla_len, kind = NLA.unpack_from(data, pos)
         if kind == NDA_LLADDR:
@@ -96,58 +119,124 @@ def _decode_entry(data, offset, length):
         elif kind == NDA_DST:
             dst = socket.inet_ntop(socket.AF_INET if nla_len == 8 else socket.AF_INET6, data[pos + 4:pos + nla_len])
         elif kind == NDA_VNI:
-            vni = struct.unpack_from("=I", data, pos + 4)[0]
+            vni = U32.unpack_from(data, pos + 4)[0]
         elif kind == NDA_PORT:
-            port = struct.unpack_from("!H", data, pos + 4)[0]
+            port = BE16.unpack_from(data, pos + 4)[0]
         pos += (nla_len + 3) & ~3
-    return mac, dst, vni, port
+    return Entry(mac, dst, vni, port)
+
+
+def _decode_remote(data, offset, length, ifindex):
+    """The Entry in one RTM_NEWNEIGH message when it is a static remote entry on ``ifindex``, else None.
+
+    Learned entries and the bridge's own (master) entries are not ours: skipped here, they are never
+    compared, removed or re-added. This runs once per entry of a dump: the common layout is
+    decoded by one unpack (COMMON), about half the time of the attribute loop.
+    """
+    if length == COMMON_LEN:
+        (_len, _type, _flags, _seq, _pid, _family, index, state, flags, _ndm_type,
+         mac_len, mac_kind, mac, dst_len, dst_kind, dst, info_len, info_kind) = COMMON.unpack_from(data, offset)
+        if (mac_len, mac_kind, dst_len, dst_kind, info_len, info_kind) == (10, NDA_LLADDR, 8, NDA_DST, 20, NDA_CACHEINFO):
+            if index != ifindex or not flags & NTF_SELF or flags & NTF_MASTER or not state & NUD_PERMANENT:
+                return None
+            return Entry(mac.hex(":"), socket.inet_ntoa(dst), None, None)
+    _family, index, state, flags, _ndm_type = NDMSG.unpack_from(data, offset + NLMSGHDR.size)
+    if index != ifindex or not flags & NTF_SELF or flags & NTF_MASTER or not state & NUD_PERMANENT:
+        return None
+    entry = _decode_entry(data, offset + HEADER_LEN, offset + length)
+    return entry if entry.dst is not None else None
+
+
+def _attributes(data, pos, end):
+    """{attribute type: (payload start, payload end)} of the attributes in data[pos:end]."""
+    found = {}
+    while pos + NLA.size <= end:
+        nla_len, kind = NLA.unpack_from(data, pos)
+        if nla_len < NLA.size:
+            break
+        found[kind & NLA_TYPE_MASK] = (pos + NLA.size, pos + nla_len)
+        pos += (nla_len + 3) & ~3
+    return found
+
+
+def read_link(sock, name):
+    """``{"index", "kind", "vni", "dstport"}`` of link ``name`` (vni/dstport None unless vxlan), or None.
+
+    One RTM_GETLINK by name instead of a dump of every link through pyroute2: the fdb path needs
+    three numbers of one device, and so runs without importing pyroute2 at all.
+    """
+    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + _nla(IFLA_IFNAME, name.encode("utf-8") + b"\0")
+    sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_GETLINK, NLM_F_REQUEST, 1, 0) + body)
+    data = sock.recv(1 << 16)
+    for offset, length, msg_type, _seq in _messages(data):
+        if msg_type == NLMSG_ERROR:
+            code = -struct.unpack_from("=i", data, offset + NLMSGHDR.size)[0]
+            if code == errno.ENODEV:
+                return None
+            raise NetfabricError("reading link %r failed: errno %d (%s)" % (name, code, os.strerror(code)))
+        if msg_type != RTM_NEWLINK:
+            continue
+        index = IFINFOMSG.unpack_from(data, offset + NLMSGHDR.size)[2]
+        attrs = _attributes(data, offset + NLMSGHDR.size + IFINFOMSG.size, offset + length)
+        info = _attributes(data, *attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else {}
+        kind = data[slice(*info[IFLA_INFO_KIND])].rstrip(b"\0").decode() if IFLA_INFO_KIND in info else None
+        link = {"index": index, "kind": kind, "vni": None, "dstport": None}
+        if kind == "vxlan" and IFLA_INFO_DATA in info:
+            vxlan = _attributes(data, *info[IFLA_INFO_DATA])
+            if IFLA_VXLAN_ID in vxlan:
+                link["vni"] = struct.unpack_from("=I", data, vxlan[IFLA_VXLAN_ID][0])[0]
+            if IFLA_VXLAN_PORT in vxlan:
+                link["dstport"] = struct.unpack_from("!H", data, vxlan[IFLA_VXLAN_PORT][0])[0]
+        return link
+    raise NetfabricError("reading link %r failed: the kernel sent no link message" % name)
 
 
 def read_fdb(sock, ifindex):
-    """The static remote entries (self, permanent, with a destination) on ``ifindex``.
-
-    Learned entries and the bridge's own (master) entries are not ours: they are skipped here and
-    so never compared, removed or re-added.
-    """
+    """The static remote entries (self, permanent, with a destination) on ``ifindex``."""
     sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)
     request = NDMSG.pack(AF_BRIDGE, ifindex, 0, 0, 0)
     sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(request), RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + request)
     entries = set()
     while True:
         data = sock.recv(1 << 20)
-        for offset, length, msg_type, _seq in _messages(data):
+        offset = 0
+        while offset < len(data):
+            length, msg_type = NLMSGHDR.unpack_from(data, offset)[:2]
             if msg_type == NLMSG_DONE:
                 return entries
             if msg_type == NLMSG_ERROR:
                 code = -struct.unpack_from("=i", data, offset + NLMSGHDR.size)[0]
                 raise NetfabricError("fdb dump on ifindex %d failed: errno %d" % (ifindex, code))
-            _family, index, state, flags, _type = NDMSG.unpack_from(data, offset + NLMSGHDR.size)
-            if index != ifindex or not flags & NTF_SELF or flags & NTF_MASTER or not state & NUD_PERMANENT:
-                continue
-            mac, dst, vni, port = _decode_entry(data, offset, length)
-            if dst is not None:
-                entries.add(Entry(mac, dst, vni, port))
+            entry = _decode_remote(data, offset, length, ifindex)
+            if entry is not None:
+                entries.add(entry)
+            offset += (length + 3) & ~3
 
 
 def send_batch(sock, ifindex, operations):
-    """Send (msg_type, entry) operations pipelined; return the list of (operation, errno) failures."""
-    flags = {RTM_NEWNEIGH: NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND,
-             RTM_DELNEIGH: NLM_F_REQUEST | NLM_F_ACK}
+    """Send (msg_type, entry) operations pipelined; return the list of (operation, errno) failures.
+
+    Only the last request of each chunk asks for an ack: the kernel reports every failed request
+    anyway and handles the requests of one send() in order, so that ack closes the chunk. One
+    recv() per chunk instead of one per entry (10,000 of them cost ~0.2 s).
+    """
+    flags = {RTM_NEWNEIGH: NLM_F_REQUEST | NLM_F_CREATE | NLM_F_APPEND, RTM_DELNEIGH: NLM_F_REQUEST}
     failures = []
     for start in range(0, len(operations), BATCH):
         chunk = operations[start:start + BATCH]
-        sock.send(b"".join(encode(kind, flags[kind], start + i + 1, ifindex, entry)
-                           for i, (kind, entry) in enumerate(chunk)))
-        pending = len(chunk)
-        while pending:
+        last = start + len(chunk)
+        sock.send(b"".join(encode(kind, flags[kind] | (NLM_F_ACK if seq == last else 0), seq, ifindex, entry)
+                           for seq, (kind, entry) in enumerate(chunk, start + 1)))
+        closed = False
+        while not closed:
             data = sock.recv(1 << 20)
             for offset, _length, msg_type, seq in _messages(data):
                 if msg_type != NLMSG_ERROR:
                     continue
-                pending -= 1
                 code = -struct.unpack_from("=i", data, offset + NLMSGHDR.size)[0]
                 if code:
                     failures.append((operations[seq - 1], code))
+                closed = closed or seq == last
     return failures
 
 

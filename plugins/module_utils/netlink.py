@@ -11,25 +11,86 @@ namespace it was created in) and returns, so a missing namespace is an error and
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import importlib
+import importlib.util
 import os
 import socket
+import sys
 import traceback
+
+CLONE_NEWNET = 0x40000000
+
+
+# pyroute2/__init__.py imports every protocol family the library speaks (NDB, IPDB, conntrack, IPVS,
+# nl80211, plan9, ...), and pyroute2/netlink/__init__.py the whole message machinery: 0.1-0.3 s per
+# module run, most of a no-change task's own cost, for code the fdb path never touches.
+DEFERRED_PACKAGES = ("pyroute2", "pyroute2.netlink")
+
+
+def _deferred_package(name):
+    """The package ``name`` registered with its ``__path__`` but without running its ``__init__`` yet.
+
+    Submodules import normally through ``__path__`` (also ``from pyroute2 import config``); the first
+    access to anything else the package does not have yet (``pyroute2.IPRoute``, ``from
+    pyroute2.netlink import nlmsg``) runs the real ``__init__`` into the same module object, so
+    nothing outside sees a difference but the time.
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        raise ImportError("No module named %r" % name, name=name)
+    package = importlib.util.module_from_spec(spec)
+
+    def attribute_or_init(attribute):
+        if importlib.util.find_spec("%s.%s" % (name, attribute)) is not None:
+            return importlib.import_module("%s.%s" % (name, attribute))
+        del package.__dict__["__getattr__"]
+        spec.loader.exec_module(package)
+        return getattr(package, attribute)
+
+    package.__getattr__ = attribute_or_init
+    return package
+
+
+def import_pyroute2(name):
+    """Import the pyroute2 submodule ``name`` and only what it needs itself."""
+    for package in DEFERRED_PACKAGES:
+        if package not in sys.modules:
+            sys.modules[package] = _deferred_package(package)
+            parent, _dot, child = package.rpartition(".")
+            if parent:  # what the import system does for a subpackage it loads itself
+                setattr(sys.modules[parent], child, sys.modules[package])
+    return importlib.import_module(name)
+
 
 PYROUTE2_IMPORT_ERROR = None
 try:
-    from pyroute2.iproute.linux import IPRoute
-    from pyroute2.netlink.exceptions import NetlinkError
-    from pyroute2.netns import setns
+    NetlinkError = import_pyroute2("pyroute2.netlink.exceptions").NetlinkError
 except ImportError:  # the module reports missing_required_lib() instead of a traceback
     PYROUTE2_IMPORT_ERROR = traceback.format_exc()
-    IPRoute = None
-    setns = None
 
     class NetlinkError(Exception):
         code = 0
 
+
+def load_iproute():
+    """pyroute2's IPRoute class, imported on first use: the fdb path never needs it."""
+    return import_pyroute2("pyroute2.iproute.linux").IPRoute
+
+
+def setns(fd):
+    """Move this thread into the network namespace open at ``fd`` (os.setns exists from Python 3.12)."""
+    if hasattr(os, "setns"):
+        os.setns(fd, CLONE_NEWNET)
+        return
+    import ctypes  # Python < 3.12 only
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
+
+
 # NetlinkError is re-exported: modules catch it without importing pyroute2 themselves.
-__all__ = ["IPRoute", "NetlinkError", "Namespace", "NetfabricError", "PYROUTE2_IMPORT_ERROR", "describe"]
+__all__ = ["load_iproute", "NetlinkError", "Namespace", "NetfabricError", "PYROUTE2_IMPORT_ERROR", "describe"]
 
 NETNS_RUN_DIR = "/run/netns"
 NETLINK_ROUTE = 0
@@ -89,7 +150,8 @@ class Namespace:
     def ipr(self):
         """A pyroute2 IPRoute bound to this namespace (no multicast groups: we never listen)."""
         if self._ipr is None:
-            self._ipr = self.inside(lambda: IPRoute(groups=0))
+            iproute = load_iproute()
+            self._ipr = self.inside(lambda: iproute(groups=0))
         return self._ipr
 
     @property

@@ -129,6 +129,9 @@ def test_vni_and_port_per_entry(host):
                             ("02:00:00:00:00:02", "192.0.2.13", None, None),
                             ("02:00:00:00:00:03", "192.0.2.14", None, None)]
     assert_ok(run(host, entries=entries), False)
+    # numbers templated into strings ("300") are the same entries, as with AnsibleModule's type=int
+    as_text = [dict((k, str(v) if k in ("vni", "port") else v) for k, v in e.items()) for e in entries]
+    assert_ok(run(host, entries=as_text), False)
     # another vni for the same mac/dst is another entry: the old one goes, the new one shows
     entries[0] = dict(entries[0], vni=301)
     assert_ok(run(host, entries=entries), True)
@@ -197,6 +200,9 @@ BAD_INPUT = [
     ("vni", dict(entries=[dict(FLOOD[0], vni=0)]), 0),
     ("vni", dict(entries=[dict(FLOOD[0], vni=16777216)]), 16777216),
     ("port", dict(entries=[dict(FLOOD[0], port=70000)]), 70000),
+    ("port", dict(entries=[dict(FLOOD[0], port="47x")]), "47x"),
+    ("entries[1].dst", dict(entries=[FLOOD[0], {"mac": ZERO}]), "required"),
+    ("entries[0].vnid", dict(entries=[dict(FLOOD[0], vnid=5)]), "not an entry field"),
 ]
 
 

@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``make bench``: run every benchmark, print the tables, write BENCHMARKS.md.
+
+    python bench/run.py [--quick] [--output BENCHMARKS.md | --no-write] [per-benchmark options]
+
+1. fdb_entry vs bridge(8) (bench_fdb.py)    2. a no-change task vs ansible.builtin.command, and
+3. playbooks/overlay.yml on labs (bench_ansible.py)    4. the IP planner (bench_ip_plan.py).
+``--quick`` is a smoke run with the smallest sizes (seconds to a minute, not for the record).
+"""
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import datetime
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_ansible  # noqa: E402  pylint: disable=wrong-import-position
+import bench_fdb  # noqa: E402  pylint: disable=wrong-import-position
+import bench_ip_plan  # noqa: E402  pylint: disable=wrong-import-position
+import common  # noqa: E402  pylint: disable=wrong-import-position
+
+FDB_TARGET = 10000
+NOTES_FDB = """\
+Ratios are wall time (CPU time in brackets: user + system time of the process and the children it
+waited for; the kernel's netlink work counts on both sides, waiting for a busy core on neither).
+What the columns include. *bridge -batch* and *bridge -j fdb show* are whole `bridge` processes
+(iproute2's C tool, one netlink request per entry, pipelined by the kernel's socket buffer).
+*module in-process* is `FdbEntries(params).converge()` in the benchmark's interpreter: validating
+every entry, looking up the device, one dump filtered by device in the kernel, the set difference,
+the batch (acknowledged once per 512 requests) and the read-back that verifies it; no interpreter
+start, no Ansible. *module process* runs `plugins/modules/fdb_entry.py` as Ansible runs a module:
+a fresh interpreter, `ansible.module_utils.basic`, AnsibleModule's checking of every `entries`
+element against the documented suboptions, the converge, and the JSON result; it does not include
+the controller (templating the list, shipping the AnsiballZ payload). *bridge loop* is a shell loop
+of one `bridge fdb append` process per entry, as a hand-written role would do (1,000 entries only).
+`mac` entries: distinct MACs behind 250 IPv4 VTEPs; `flood`: all-zero-MAC entries towards distinct
+IPv6 VTEPs (decoded by the general attribute loop, not the one-unpack IPv4 fast path). The flood
+list stops at 10,000 by default (`--flood-max`): appending each all-zero-MAC destination walks the
+VTEP's list of them in the kernel, and `bridge -batch` took about 6 minutes for 50,000 in a trial
+run here, beyond this run's budget."""
+NOTES_TASKS = """\
+A task's time runs from the task start to its result on the host (bench/callback_plugins/
+bench_timer.py): the netns connection (`ip netns exec`), the AnsiballZ payload, the interpreter,
+the module's imports and work, and the result's processing on the controller. The floor is
+`ansible.builtin.command: ip link show` on the same host in the same play, alternated round by
+round with the module tasks. The import table is `python -X importtime` of each module (the
+IPRoute-based modules also load `pyroute2.iproute.linux`, which they do on first use): the
+collection imports only the pyroute2 submodules a module uses, and fdb_entry none but
+`pyroute2.netlink.exceptions`."""
+NOTES_OVERLAY = """\
+`playbooks/overlay.yml` with `lab/demo-vars.yml` (2 tenants, 2 containers per host, underlay and
+overlay), a fresh lab per size, Ansible's default 5 forks. *tasks per host* counts task results per
+host (the range is wider on the first host, which runs the `run_once` planning tasks); *module runs
+per host* counts executions of netfabric.core modules including loop items. The re-run must
+change nothing (checked). Wall times grow with the number of hosts because every host's tasks run
+on this machine's cores; the work per host does not."""
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: smallest sizes, one repetition")
+    parser.add_argument("--output", default=os.path.join(common.REPO, "BENCHMARKS.md"))
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--fdb-sizes", default="1000,10000,50000")
+    parser.add_argument("--fdb-repeat", type=int, default=5)
+    parser.add_argument("--flood-max", type=int, default=10000, help="largest flood-list size (see bench_fdb.py)")
+    parser.add_argument("--task-rounds", type=int, default=10)
+    parser.add_argument("--overlay-hosts", default="3,8,16")
+    parser.add_argument("--overlay-repeat", type=int, default=1)
+    parser.add_argument("--ip-plan-repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.fdb_sizes, args.fdb_repeat, args.task_rounds = "1000", 1, 2
+        args.overlay_hosts, args.ip_plan_repeat = "", 1
+    return args
+
+
+def targets(fdb_rows, ansible, markdown):
+    """The issue's targets, each with the measured figure and whether it is met."""
+    rows = []
+    for r in fdb_rows:
+        if r["entries"] != FDB_TARGET:
+            continue
+        for label, key, base, base_name in (("converge from empty", "inproc", "batch", "bridge -batch"),
+                                            ("no-change re-run", "inproc_again", "show", "bridge -j fdb show")):
+            for how, measured in (("in-process", key), ("module process", key.replace("inproc", "proc"))):
+                wall = common.ratio(r[measured], r[base])
+                cpu = common.ratio(r[measured + "_cpu"], r[base + "_cpu"])
+                rows.append(["fdb_entry %s, %s %s (%s)" % (label, format(FDB_TARGET, ","), r["kind"], how),
+                             "<= 2x %s" % base_name, "%s (%s)" % (common.times(wall), common.times(cpu)),
+                             "%s (%s)" % (_met(wall <= 2), _met(cpu <= 2))])
+    for r in ansible.get("tasks", []):
+        if r["action"] != bench_ansible.FLOOR:
+            rows.append(["no-change task %s" % r["action"], "<= 1.25x command task", common.times(r["ratio"]),
+                         _met(r["ratio"] <= 1.25)])
+    overlay = ansible.get("overlay") or []
+    if len(overlay) > 1:
+        small, large = overlay[0], overlay[-1]
+        same = (small["tasks_max"], small["modules_max"]) == (large["tasks_max"], large["modules_max"])
+        shape = "%d/%d vs %d/%d (tasks/module runs)" % (
+            small["tasks_max"], small["modules_max"], large["tasks_max"], large["modules_max"])
+        rows.append(["overlay tasks per host, %d vs %d hosts" % (small["hosts"], large["hosts"]), "the same",
+                     shape, _met(same)])
+    return common.render(["target", "goal", "measured wall (CPU)", "met wall (CPU)"], rows, markdown)
+
+
+def _met(condition):
+    return "yes" if condition else "NO"
+
+
+def report(args, results, started, seconds):
+    fdb_rows, ansible, ip_rows, facts = results
+    lines = ["# Benchmarks", "",
+             "Produced by `make bench` (`python bench/run.py`) on %s in %.0f s. Every figure is the median of"
+             " the runs given per table, measured side by side with its baseline in the same run. The machine is"
+             " shared: the load average is recorded before and after, and timings under load vary between runs"
+             " (ratios, measured side by side, vary less)." % (started, seconds), "",
+             common.render(["machine", ""], [[k, str(v)] for k, v in facts.items()], True), "",
+             "## Targets", "", targets(fdb_rows, ansible, True), ""]
+    if fdb_rows:
+        empty, again = bench_fdb.tables(fdb_rows, True)
+        lines += ["## 1. fdb_entry on one VTEP (%d runs per figure)" % args.fdb_repeat, "",
+                  "Converge from empty:", "", empty, "", "No-change re-run:", "", again, "", NOTES_FDB, ""]
+    tables = bench_ansible.tables(ansible, True)
+    if ansible.get("tasks"):
+        lines += ["## 2. Cost of one task through Ansible (%d rounds)" % args.task_rounds, "",
+                  tables.pop(0), "", "Module imports (median of 5 interpreters):", "", tables.pop(0), "", NOTES_TASKS, ""]
+    if ansible.get("overlay"):
+        lines += ["## 3. playbooks/overlay.yml on netns labs (%d run(s) per size)" % args.overlay_repeat, "",
+                  tables.pop(0), "", NOTES_OVERLAY, ""]
+    if ip_rows:
+        lines += ["## 4. ip_plan (%d runs per figure)" % args.ip_plan_repeat, "",
+                  bench_ip_plan.render(ip_rows, markdown=True), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    common.exit_on_sigterm()
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    facts = common.machine()
+    facts["load average"] = "%s (start)" % facts["load average"]
+    begin = time.monotonic()
+    fdb_rows = bench_fdb.main(["--sizes", args.fdb_sizes, "--repeat", str(args.fdb_repeat),
+                               "--flood-max", str(args.flood_max)])
+    ansible = bench_ansible.main(["--task-rounds", str(args.task_rounds), "--overlay-hosts", args.overlay_hosts,
+                                  "--overlay-repeat", str(args.overlay_repeat)])
+    ip_rows = bench_ip_plan.main(["--repeat", str(args.ip_plan_repeat)] + (["--quick"] if args.quick else []))
+    seconds = time.monotonic() - begin
+    facts["load average"] += ", %.2f %.2f %.2f (end)" % os.getloadavg()
+    print(targets(fdb_rows, ansible, False))
+    if not args.no_write:
+        with open(args.output, "w") as out:
+            out.write(report(args, (fdb_rows, ansible, ip_rows, facts), started, seconds) + "\n")
+        print("wrote %s" % args.output)
+
+
+if __name__ == "__main__":
+    main()
