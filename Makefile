@@ -57,8 +57,10 @@ test: deps venv link test-units test-netlink molecule molecule-docker sanity lin
 test-units:
 	$(VPY) -m pytest -q tests/unit
 
+# Two workers, whole files each: most time is spent waiting on ansible-playbook and the kernel, and a file's
+# tests share one lab (module-scoped fixtures), so they stay together on one worker.
 test-netlink:
-	$(VPY) -m pytest -q tests/netlink
+	$(VPY) -m pytest -q -n 2 --dist loadfile tests/netlink
 
 # The netns-lab scenario: syntax, create, converge, idempotence, verify (traffic + capture), destroy.
 molecule: venv link
