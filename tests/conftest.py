@@ -20,6 +20,13 @@ MODULES = REPO / "plugins" / "modules"
 PREFIX = "nft" + secrets.token_hex(3)[:5]
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """Test IDs without the random prefix: pytest-xdist needs every worker to collect the same IDs."""
+    if isinstance(val, str) and PREFIX in val:
+        return val.replace(PREFIX, "<prefix>")
+    return None
+
+
 def sh(*argv, ns=None, check=True):
     """Run a command (optionally inside netns ``ns``) and return its stdout as text."""
     cmd = (["ip", "netns", "exec", ns] if ns else []) + list(argv)

@@ -271,7 +271,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("option,value,extra", BAD, ids=["%s=%s" % (b[0], b[1]) for b in BAD])
+@pytest.mark.parametrize("option,value,extra", BAD, ids=["%s=%s" % (b[0], str(b[1]).replace(PREFIX, "<prefix>")) for b in BAD])
 def test_bad_input_fails_and_changes_nothing(lab, option, value, extra):
     host, c = lab["host"], lab["c"]
     veth(host, "vx", "vxp")  # "vx" exists but is not a bridge
