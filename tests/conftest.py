@@ -178,6 +178,9 @@ def _link_collection():
 
 
 _link_collection()
+# Tests import the collection's plugins as Ansible does, through the ansible_collections package.
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
 
 
 LAB = REPO / "lab" / "lab.py"

@@ -7,7 +7,6 @@ __metaclass__ = type
 
 import ipaddress
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[4]
-COLLECTIONS = REPO / '.build' / 'collections'
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
 
-from ansible.errors import AnsibleFilterError  # noqa: E402
+from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfabric.core.plugins.filter.cni import cni_conflist_filter as cni_conflist  # noqa: E402
-from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import plan, tenant_plan  # noqa: E402
+from ansible_collections.netfabric.core.plugins.filter.cni import cni_conflist_filter as cni_conflist
+from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import plan, tenant_plan
 
 HOSTS = ['h1', 'h2', 'h3']
 

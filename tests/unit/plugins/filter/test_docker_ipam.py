@@ -6,7 +6,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[4]
-COLLECTIONS = REPO / '.build' / 'collections'
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
 
-from ansible.errors import AnsibleFilterError  # noqa: E402
+from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfabric.core.plugins.filter.docker import docker_ipam_filter as docker_ipam  # noqa: E402
-from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError, plan, tenant_plan  # noqa: E402
+from ansible_collections.netfabric.core.plugins.filter.docker import docker_ipam_filter as docker_ipam
+from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError, plan, tenant_plan
 
 HOSTS = ['h1', 'h2', 'h3']
 

@@ -24,14 +24,12 @@ from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[4]
 COLLECTIONS = REPO / '.build' / 'collections'
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
 
-from ansible.errors import AnsibleFilterError  # noqa: E402
+from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfabric.core.plugins.filter import ip_plan as filt  # noqa: E402
-from ansible_collections.netfabric.core.plugins.module_utils import ip_plan as core  # noqa: E402
-from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError  # noqa: E402
+from ansible_collections.netfabric.core.plugins.filter import ip_plan as filt
+from ansible_collections.netfabric.core.plugins.module_utils import ip_plan as core
+from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError
 
 ip_plan = filt.ip_plan_filter
 HOSTS = ['node%d' % i for i in range(1, 41)]
