@@ -19,6 +19,7 @@ import os
 import socket
 import struct
 
+from ansible_collections.netfabric.core.plugins.module_utils import rtnl
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
 RTM_NEWLINK, RTM_GETLINK = 16, 18
@@ -31,16 +32,15 @@ AF_BRIDGE = 7
 NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PORT, NDA_VNI = 1, 2, 3, 6, 7
 IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA = 3, 18, 1, 2
 IFLA_VXLAN_ID, IFLA_VXLAN_PORT = 1, 15
-NLA_TYPE_MASK = 0x3FFF  # strips NLA_F_NESTED / NLA_F_NET_BYTEORDER
 NTF_SELF, NTF_MASTER = 0x02, 0x04
 NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 ZERO_MAC = "00:00:00:00:00:00"
 BATCH = 512  # requests per send(): well inside the 4 MiB socket buffers, acks included
 
-NLMSGHDR = struct.Struct("=IHHII")
+NLMSGHDR = rtnl.NLMSGHDR
 NDMSG = struct.Struct("=BxxxiHBB")
-IFINFOMSG = struct.Struct("=BxHiII")
-NLA = struct.Struct("=HH")
+IFINFOMSG = rtnl.IFINFOMSG
+NLA = rtnl.NLA
 U32, BE16 = struct.Struct("=I"), struct.Struct("!H")
 HEADER_LEN = NLMSGHDR.size + NDMSG.size
 # The message a dump sends for almost every remote entry: header, ndmsg, NDA_LLADDR, NDA_DST (IPv4),
@@ -84,29 +84,16 @@ def canonical(mac, dst, vni, port, dev_vni, dev_port):
                  None if port in (None, 0, dev_port) else port)
 
 
-def _nla(kind, payload):
-    length = NLA.size + len(payload)
-    return NLA.pack(length, kind) + payload + b"\0" * (-length % 4)
-
-
 def encode(msg_type, flags, seq, ifindex, entry):
     """One RTM_NEWNEIGH/RTM_DELNEIGH request for a static ("self permanent") vxlan entry."""
     dst = socket.inet_pton(socket.AF_INET6 if ":" in entry.dst else socket.AF_INET, entry.dst)
     body = NDMSG.pack(AF_BRIDGE, ifindex, NUD_PERMANENT | NUD_NOARP, NTF_SELF, 0)
-    body += _nla(NDA_LLADDR, bytes.fromhex(entry.mac.replace(":", ""))) + _nla(NDA_DST, dst)
+    body += rtnl.nla(NDA_LLADDR, bytes.fromhex(entry.mac.replace(":", ""))) + rtnl.nla(NDA_DST, dst)
     if entry.port is not None:
-        body += _nla(NDA_PORT, struct.pack("!H", entry.port))
+        body += rtnl.nla(NDA_PORT, struct.pack("!H", entry.port))
     if entry.vni is not None:
-        body += _nla(NDA_VNI, struct.pack("=I", entry.vni))
+        body += rtnl.nla(NDA_VNI, struct.pack("=I", entry.vni))
     return NLMSGHDR.pack(NLMSGHDR.size + len(body), msg_type, flags, seq, 0) + body
-
-
-def _messages(data):
-    offset = 0
-    while offset < len(data):
-        length, msg_type, _flags, seq, _pid = NLMSGHDR.unpack_from(data, offset)
-        yield offset, length, msg_type, seq
-        offset += (length + 3) & ~3
 
 
 def _decode_entry(data, pos, end):
@@ -147,28 +134,16 @@ def _decode_remote(data, offset, length, ifindex):
     return entry if entry.dst is not None else None
 
 
-def _attributes(data, pos, end):
-    """{attribute type: (payload start, payload end)} of the attributes in data[pos:end]."""
-    found = {}
-    while pos + NLA.size <= end:
-        nla_len, kind = NLA.unpack_from(data, pos)
-        if nla_len < NLA.size:
-            break
-        found[kind & NLA_TYPE_MASK] = (pos + NLA.size, pos + nla_len)
-        pos += (nla_len + 3) & ~3
-    return found
-
-
 def read_link(sock, name):
     """``{"index", "kind", "vni", "dstport"}`` of link ``name`` (vni/dstport None unless vxlan), or None.
 
     One RTM_GETLINK by name instead of a dump of every link through pyroute2: the fdb path needs
     three numbers of one device, and so runs without importing pyroute2 at all.
     """
-    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + _nla(IFLA_IFNAME, name.encode("utf-8") + b"\0")
+    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + rtnl.nla(IFLA_IFNAME, name.encode("utf-8") + b"\0")
     sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_GETLINK, NLM_F_REQUEST, 1, 0) + body)
     data = sock.recv(1 << 16)
-    for offset, length, msg_type, _seq in _messages(data):
+    for offset, length, msg_type, _seq in rtnl.messages(data):
         if msg_type == NLMSG_ERROR:
             code = -struct.unpack_from("=i", data, offset + NLMSGHDR.size)[0]
             if code == errno.ENODEV:
@@ -177,12 +152,12 @@ def read_link(sock, name):
         if msg_type != RTM_NEWLINK:
             continue
         index = IFINFOMSG.unpack_from(data, offset + NLMSGHDR.size)[2]
-        attrs = _attributes(data, offset + NLMSGHDR.size + IFINFOMSG.size, offset + length)
-        info = _attributes(data, *attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else {}
+        attrs = rtnl.attributes(data, offset + NLMSGHDR.size + IFINFOMSG.size, offset + length)
+        info = rtnl.attributes(data, *attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else {}
         kind = data[slice(*info[IFLA_INFO_KIND])].rstrip(b"\0").decode() if IFLA_INFO_KIND in info else None
         link = {"index": index, "kind": kind, "vni": None, "dstport": None}
         if kind == "vxlan" and IFLA_INFO_DATA in info:
-            vxlan = _attributes(data, *info[IFLA_INFO_DATA])
+            vxlan = rtnl.attributes(data, *info[IFLA_INFO_DATA])
             if IFLA_VXLAN_ID in vxlan:
                 link["vni"] = struct.unpack_from("=I", data, vxlan[IFLA_VXLAN_ID][0])[0]
             if IFLA_VXLAN_PORT in vxlan:
@@ -230,7 +205,7 @@ def send_batch(sock, ifindex, operations):
         closed = False
         while not closed:
             data = sock.recv(1 << 20)
-            for offset, _length, msg_type, seq in _messages(data):
+            for offset, _length, msg_type, seq in rtnl.messages(data):
                 if msg_type != NLMSG_ERROR:
                     continue
                 code = -struct.unpack_from("=i", data, offset + NLMSGHDR.size)[0]

@@ -12,6 +12,7 @@ __metaclass__ = type
 import ipaddress
 import socket
 
+from ansible_collections.netfabric.core.plugins.module_utils import rtnl
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
 IFF_UP = 1
@@ -25,10 +26,6 @@ PORT_FLAGS = {
     "neigh_suppress": "neigh_suppress",
     "isolated": "isolated",
 }
-
-
-def _attrs(nla):
-    return dict(nla.get("attrs", [])) if nla is not None else {}
 
 
 def _port_view(slave):
@@ -57,14 +54,14 @@ def _bridge_view(data):
 
 
 class LinkTable:
-    """One ``RTM_GETLINK`` dump of a namespace, indexed by name and ifindex."""
+    """One ``RTM_GETLINK`` dump of a namespace (raw netlink, see rtnl.py), indexed by name and ifindex."""
 
     def __init__(self, ns):
         self.ns = ns
         self.refresh()
 
     def refresh(self):
-        msgs = list(self.ns.ipr.link("dump"))
+        msgs = rtnl.read_links(self.ns.raw)
         self.names = dict((m["index"], m.get("ifname")) for m in msgs)
         self.by_name = {}
         for msg in msgs:
@@ -85,13 +82,13 @@ class LinkTable:
             "link": msg.get("link"),
             "link_netnsid": msg.get("link_netnsid"),
         }
-        data = _attrs(info.get("data")) if info is not None else {}
+        data = info["data"] if info is not None else {}
         if kind == "vxlan":
             view["vxlan"] = _vxlan_view(data, self.names)
         elif kind == "bridge":
             view["bridge"] = _bridge_view(data)
         if info is not None and info.get("slave_kind") == "bridge":
-            view["port"] = _port_view(_attrs(info.get("slave_data")))
+            view["port"] = _port_view(info.get("slave_data", {}))
         return view
 
     def get(self, name):
@@ -108,10 +105,10 @@ class LinkTable:
 def read_addresses(ns, index):
     """Global-scope addresses on a link (link-local IPv6 is the kernel's, not ours)."""
     found = []
-    for msg in ns.ipr.addr("dump", index=index):
+    for msg in rtnl.read_addresses(ns.raw):
         if msg["index"] != index or msg["scope"] != 0:
             continue
-        addr = msg.get("address") if msg["family"] == socket.AF_INET6 else (msg.get("local") or msg.get("address"))
+        addr = msg["address"] if msg["family"] == socket.AF_INET6 else (msg["local"] or msg["address"])
         found.append(ipaddress.ip_interface("%s/%d" % (addr, msg["prefixlen"])))
     return sorted(found, key=lambda i: (i.version, int(i.ip)))
 
@@ -119,8 +116,8 @@ def read_addresses(ns, index):
 def owned_addresses(ns):
     """Every address of the namespace (any link): to check that a VTEP ``local`` is really ours."""
     result = set()
-    for msg in ns.ipr.addr("dump"):
-        addr = msg.get("local") or msg.get("address")
+    for msg in rtnl.read_addresses(ns.raw):
+        addr = msg["local"] or msg["address"]
         if addr:
             result.add(ipaddress.ip_address(addr))
     return result

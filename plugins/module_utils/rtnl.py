@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Raw rtnetlink reads: link and address dumps decoded with ``struct``, without pyroute2.
+
+A task that changes nothing only reads, and loading pyroute2's IPRoute (it pulls in asyncio) cost
+~100 ms of a no-change task's ~400 ms. So the reads every module starts with (links, addresses)
+go through one plain NETLINK_ROUTE socket and decode only the attributes the modules compare;
+pyroute2 is loaded when something has to change. Layouts: linux/netlink.h, if_link.h, if_addr.h.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import socket
+import struct
+
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+RTM_NEWLINK, RTM_GETLINK, RTM_NEWADDR, RTM_GETADDR = 16, 18, 20, 22
+NLA_TYPE_MASK = 0x3FFF  # strips NLA_F_NESTED / NLA_F_NET_BYTEORDER
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO, IFLA_LINK_NETNSID = 1, 3, 4, 5, 10, 18, 37
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
+IFA_ADDRESS, IFA_LOCAL = 1, 2
+
+NLMSGHDR = struct.Struct("=IHHII")
+NLA = struct.Struct("=HH")
+IFINFOMSG = struct.Struct("=BxHiII")
+IFADDRMSG = struct.Struct("=BBBBI")
+U8, U32, I32, BE16 = struct.Struct("=B"), struct.Struct("=I"), struct.Struct("=i"), struct.Struct("!H")
+
+# What LinkTable reads of a vxlan device, a bridge and a bridge port: attribute -> (key, decoder).
+VXLAN_DATA = {1: ("IFLA_VXLAN_ID", "u32"), 2: ("IFLA_VXLAN_GROUP", "ip"), 3: ("IFLA_VXLAN_LINK", "u32"),
+              4: ("IFLA_VXLAN_LOCAL", "ip"), 5: ("IFLA_VXLAN_TTL", "u8"), 7: ("IFLA_VXLAN_LEARNING", "u8"),
+              15: ("IFLA_VXLAN_PORT", "be16"), 16: ("IFLA_VXLAN_GROUP6", "ip"), 17: ("IFLA_VXLAN_LOCAL6", "ip")}
+BRIDGE_DATA = {5: ("IFLA_BR_STP_STATE", "u32"), 7: ("IFLA_BR_VLAN_FILTERING", "u8")}
+BRPORT_DATA = {4: ("IFLA_BRPORT_MODE", "u8"), 8: ("IFLA_BRPORT_LEARNING", "u8"), 9: ("IFLA_BRPORT_UNICAST_FLOOD", "u8"),
+               32: ("IFLA_BRPORT_NEIGH_SUPPRESS", "u8"), 33: ("IFLA_BRPORT_ISOLATED", "u8")}
+
+
+def nla(kind, payload):
+    """One netlink attribute, padded to 4 bytes."""
+    length = NLA.size + len(payload)
+    return NLA.pack(length, kind) + payload + b"\0" * (-length % 4)
+
+
+def messages(data):
+    """(offset, length, type, seq) of each netlink message in one datagram."""
+    offset = 0
+    while offset < len(data):
+        length, msg_type, _flags, seq, _pid = NLMSGHDR.unpack_from(data, offset)
+        yield offset, length, msg_type, seq
+        offset += (length + 3) & ~3
+
+
+def attributes(data, pos, end):
+    """{attribute type: (payload start, payload end)} of the attributes in data[pos:end]."""
+    found = {}
+    while pos + NLA.size <= end:
+        nla_len, kind = NLA.unpack_from(data, pos)
+        if nla_len < NLA.size:
+            break
+        found[kind & NLA_TYPE_MASK] = (pos + NLA.size, pos + nla_len)
+        pos += (nla_len + 3) & ~3
+    return found
+
+
+def error_code(data, offset):
+    return -I32.unpack_from(data, offset + NLMSGHDR.size)[0]
+
+
+def dump(sock, msg_type, header, what):
+    """Send one dump request; yield (data, offset, length) of each answer until NLMSG_DONE."""
+    sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(header), msg_type, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + header)
+    while True:
+        data = sock.recv(1 << 20)
+        for offset, length, kind, _seq in messages(data):
+            if kind == NLMSG_DONE:
+                return
+            if kind == NLMSG_ERROR:
+                code = error_code(data, offset)
+                raise NetfabricError("netlink dump of %s failed: errno %d (%s)" % (what, code, os.strerror(code)))
+            yield data, offset, length
+
+
+def _decode(data, span, decoder):
+    start, end = span
+    if decoder == "u8":
+        return U8.unpack_from(data, start)[0]
+    if decoder == "u32":
+        return U32.unpack_from(data, start)[0]
+    if decoder == "be16":
+        return BE16.unpack_from(data, start)[0]
+    return socket.inet_ntop(socket.AF_INET if end - start == 4 else socket.AF_INET6, data[start:end])
+
+
+def _text(data, span):
+    return data[span[0]:span[1]].split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _table(data, span, wanted):
+    """The nested attributes ``wanted`` describes, decoded, as {name: value}."""
+    found = attributes(data, *span)
+    return dict((name, _decode(data, found[kind], decoder)) for kind, (name, decoder) in wanted.items()
+                if kind in found)
+
+
+def _linkinfo(data, span):
+    info = attributes(data, *span)
+    result = {"kind": _text(data, info[IFLA_INFO_KIND]) if IFLA_INFO_KIND in info else None, "data": {}}
+    if IFLA_INFO_DATA in info:
+        wanted = {"vxlan": VXLAN_DATA, "bridge": BRIDGE_DATA}.get(result["kind"])
+        if wanted:
+            result["data"] = _table(data, info[IFLA_INFO_DATA], wanted)
+    if IFLA_INFO_SLAVE_KIND in info:
+        result["slave_kind"] = _text(data, info[IFLA_INFO_SLAVE_KIND])
+        if result["slave_kind"] == "bridge" and IFLA_INFO_SLAVE_DATA in info:
+            result["slave_data"] = _table(data, info[IFLA_INFO_SLAVE_DATA], BRPORT_DATA)
+    return result
+
+
+def read_links(sock):
+    """Every link of the socket's namespace, as the dicts LinkTable builds its views from."""
+    links = []
+    for data, offset, length in dump(sock, RTM_GETLINK, IFINFOMSG.pack(0, 0, 0, 0, 0), "links"):
+        _family, _type, index, flags, _change = IFINFOMSG.unpack_from(data, offset + NLMSGHDR.size)
+        attrs = attributes(data, offset + NLMSGHDR.size + IFINFOMSG.size, offset + length)
+        link = {"index": index, "flags": flags,
+                "ifname": _text(data, attrs[IFLA_IFNAME]) if IFLA_IFNAME in attrs else None,
+                "mtu": U32.unpack_from(data, attrs[IFLA_MTU][0])[0] if IFLA_MTU in attrs else None,
+                "address": data[slice(*attrs[IFLA_ADDRESS])].hex(":") if IFLA_ADDRESS in attrs else None,
+                "master": U32.unpack_from(data, attrs[IFLA_MASTER][0])[0] if IFLA_MASTER in attrs else None,
+                "link": U32.unpack_from(data, attrs[IFLA_LINK][0])[0] if IFLA_LINK in attrs else None,
+                "link_netnsid": I32.unpack_from(data, attrs[IFLA_LINK_NETNSID][0])[0]
+                if IFLA_LINK_NETNSID in attrs else None,
+                "linkinfo": _linkinfo(data, attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else None}
+        links.append(link)
+    return links
+
+
+def read_addresses(sock):
+    """Every address of the namespace: dicts with family, prefixlen, scope, index, address, local."""
+    found = []
+    for data, offset, length in dump(sock, RTM_GETADDR, IFADDRMSG.pack(0, 0, 0, 0, 0), "addresses"):
+        family, prefixlen, _flags, scope, index = IFADDRMSG.unpack_from(data, offset + NLMSGHDR.size)
+        attrs = attributes(data, offset + NLMSGHDR.size + IFADDRMSG.size, offset + length)
+        entry = {"family": family, "prefixlen": prefixlen, "scope": scope, "index": index}
+        for key, kind in (("address", IFA_ADDRESS), ("local", IFA_LOCAL)):
+            entry[key] = _decode(data, attrs[kind], "ip") if kind in attrs else None
+        found.append(entry)
+    return found
