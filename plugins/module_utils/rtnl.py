@@ -72,8 +72,10 @@ def error_code(data, offset):
 
 
 def dump(sock, msg_type, header, what):
-    """Send one dump request; yield (data, offset, length) of each answer until NLMSG_DONE."""
-    sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(header), msg_type, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + header)
+    """Send one dump request whose family header is the struct ``header`` (all zero: no filter);
+    yield (data, header fields, {attribute: span}) for each answer until NLMSG_DONE."""
+    request = bytes(header.size)
+    sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(request), msg_type, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + request)
     while True:
         data = sock.recv(1 << 20)
         for offset, length, kind, _seq in messages(data):
@@ -82,7 +84,8 @@ def dump(sock, msg_type, header, what):
             if kind == NLMSG_ERROR:
                 code = error_code(data, offset)
                 raise NetfabricError("netlink dump of %s failed: errno %d (%s)" % (what, code, os.strerror(code)))
-            yield data, offset, length
+            start = offset + NLMSGHDR.size
+            yield data, header.unpack_from(data, start), attributes(data, start + header.size, offset + length)
 
 
 def _decode(data, span, decoder):
@@ -124,28 +127,22 @@ def _linkinfo(data, span):
 def read_links(sock):
     """Every link of the socket's namespace, as the dicts LinkTable builds its views from."""
     links = []
-    for data, offset, length in dump(sock, RTM_GETLINK, IFINFOMSG.pack(0, 0, 0, 0, 0), "links"):
-        _family, _type, index, flags, _change = IFINFOMSG.unpack_from(data, offset + NLMSGHDR.size)
-        attrs = attributes(data, offset + NLMSGHDR.size + IFINFOMSG.size, offset + length)
-        link = {"index": index, "flags": flags,
-                "ifname": _text(data, attrs[IFLA_IFNAME]) if IFLA_IFNAME in attrs else None,
-                "mtu": U32.unpack_from(data, attrs[IFLA_MTU][0])[0] if IFLA_MTU in attrs else None,
-                "address": data[slice(*attrs[IFLA_ADDRESS])].hex(":") if IFLA_ADDRESS in attrs else None,
-                "master": U32.unpack_from(data, attrs[IFLA_MASTER][0])[0] if IFLA_MASTER in attrs else None,
-                "link": U32.unpack_from(data, attrs[IFLA_LINK][0])[0] if IFLA_LINK in attrs else None,
-                "link_netnsid": I32.unpack_from(data, attrs[IFLA_LINK_NETNSID][0])[0]
-                if IFLA_LINK_NETNSID in attrs else None,
-                "linkinfo": _linkinfo(data, attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else None}
-        links.append(link)
+    for data, (_family, _type, index, flags, _change), attrs in dump(sock, RTM_GETLINK, IFINFOMSG, "links"):
+        def u32(kind, signed=False):
+            return (I32 if signed else U32).unpack_from(data, attrs[kind][0])[0] if kind in attrs else None
+        links.append({"index": index, "flags": flags,
+                      "ifname": _text(data, attrs[IFLA_IFNAME]) if IFLA_IFNAME in attrs else None,
+                      "mtu": u32(IFLA_MTU), "master": u32(IFLA_MASTER), "link": u32(IFLA_LINK),
+                      "link_netnsid": u32(IFLA_LINK_NETNSID, signed=True),
+                      "address": data[slice(*attrs[IFLA_ADDRESS])].hex(":") if IFLA_ADDRESS in attrs else None,
+                      "linkinfo": _linkinfo(data, attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else None})
     return links
 
 
 def read_addresses(sock):
     """Every address of the namespace: dicts with family, prefixlen, scope, index, address, local."""
     found = []
-    for data, offset, length in dump(sock, RTM_GETADDR, IFADDRMSG.pack(0, 0, 0, 0, 0), "addresses"):
-        family, prefixlen, _flags, scope, index = IFADDRMSG.unpack_from(data, offset + NLMSGHDR.size)
-        attrs = attributes(data, offset + NLMSGHDR.size + IFADDRMSG.size, offset + length)
+    for data, (family, prefixlen, _flags, scope, index), attrs in dump(sock, RTM_GETADDR, IFADDRMSG, "addresses"):
         entry = {"family": family, "prefixlen": prefixlen, "scope": scope, "index": index}
         for key, kind in (("address", IFA_ADDRESS), ("local", IFA_LOCAL)):
             entry[key] = _decode(data, attrs[kind], "ip") if kind in attrs else None
