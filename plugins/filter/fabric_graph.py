@@ -46,7 +46,7 @@ def _host_lines(host, colours):
     name = host["name"]
     uplink, underlay = host.get("uplink", "eth0"), None
     lines = ["subgraph %s {" % _quote("cluster_" + name),
-             "label=%s; style=\"rounded,filled\"; fillcolor=\"#f4f4f4\"; color=\"#888888\";"
+             "label=%s; labeljust=l; style=\"rounded,filled\"; fillcolor=\"#f4f4f4\"; color=\"#888888\";"
              % _quote("%s  %s" % (name, host["underlay_address"]))]
     for tenant in host["tenants"]:
         underlay = tenant["vtep"]["dev"]
