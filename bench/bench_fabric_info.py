@@ -53,26 +53,11 @@ def iproute2(ns):
 
 def in_process(ns):
     from ansible_collections.netfabric.core.plugins.module_utils.fabric_info import FabricInfo
-
-    def read():
-        resource = FabricInfo({"vtep_filter_table": "", "netns": ns}, None, None)
-        resource.diff_wanted = False
-        try:
-            return resource.converge(False)
-        finally:
-            resource.close()
-    return common.timed_cpu(read)
+    return common.timed_converge(lambda: FabricInfo({"vtep_filter_table": "", "netns": ns}, None, None))
 
 
 def as_process(ns):
-    payload = {"netns": ns, "vtep_filter_table": "", "_ansible_check_mode": False, "_ansible_diff": False}
-    env = dict(os.environ, PYTHONPATH=common.COLLECTIONS)
-    wall, cpu, proc = common.timed_cpu(lambda: common.run([sys.executable, MODULE], env=env, check=False,
-                                                          stdin=json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
-    try:
-        return wall, cpu, json.loads(proc.stdout)
-    except ValueError:
-        raise RuntimeError("fabric_info printed no JSON (rc=%d): %s" % (proc.returncode, proc.stderr[-2000:]))
+    return common.timed_module(MODULE, {"netns": ns, "vtep_filter_table": ""})
 
 
 def check(result, count, what):
