@@ -99,8 +99,8 @@ def timed_module(path, payload):
     try:
         return wall, cpu, json.loads(proc.stdout)
     except ValueError:
-        raise RuntimeError("%s printed no JSON (rc=%d): %s" % (os.path.basename(path), proc.returncode,
-                                                              proc.stderr[-2000:]))
+        raise RuntimeError("%s printed no JSON (rc=%d): %s"
+                           % (os.path.basename(path), proc.returncode, proc.stderr[-2000:]))
 
 
 def median(values):

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, netfabric.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -199,10 +198,11 @@ def wire_lines(src, dst, vni, frames, ping_rc):
     flags = sorted(set("0x%02x" % f["vxlan_flags"] for f in frames))
     ports = sorted(set(str(f["udp_dport"]) for f in frames))
     vnis = sorted(set(str(f["vni"]) for f in frames))
-    return ["Wire check   ping %s/%s -> %s/%s, captured on the switch port of %s: %d VXLAN frames" % (
-        src["host"], src["name"], dst["host"], dst["name"], dst["host"], len(frames)),
-            "             UDP %s, flags %s, VNI %s (expected 4789, 0x08, %s) %s" % (
-        ",".join(ports), ",".join(flags), ",".join(vnis), vni, YES if _wire_ok(frames, vni) and ping_rc == 0 else NO),
+    verdict = YES if _wire_ok(frames, vni) and ping_rc == 0 else NO
+    return ["Wire check   ping %s/%s -> %s/%s, captured on the switch port of %s: %d VXLAN frames"
+            % (src["host"], src["name"], dst["host"], dst["name"], dst["host"], len(frames)),
+            "             UDP %s, flags %s, VNI %s (expected 4789, 0x08, %s) %s"
+            % (",".join(ports), ",".join(flags), ",".join(vnis), vni, verdict),
             "             outer %s" % ", ".join(pairs)]
 
 

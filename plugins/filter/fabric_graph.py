@@ -36,8 +36,8 @@ def _validated(hosts):
     for position, host in enumerate(hosts):
         missing = [k for k in ("name", "underlay_address", "tenants") if k not in (host or {})]
         if missing:
-            raise AnsibleFilterError("fabric_graph: host %d (%r) has no %s" % (position, (host or {}).get("name"),
-                                                                              ", ".join(missing)))
+            raise AnsibleFilterError("fabric_graph: host %d (%r) has no %s"
+                                     % (position, (host or {}).get("name"), ", ".join(missing)))
     return hosts
 
 

@@ -124,8 +124,9 @@ class FabricInfo(Resource):
     def __init__(self, params, run_command, nft_path):
         self.table = params["vtep_filter_table"]
         if self.table and not TABLE_RE.match(self.table):
-            validate.fail("vtep_filter_table", self.table, "must be an nftables table name of 1-32 characters "
-                                                            "[A-Za-z0-9_], starting with a letter (or empty: skip)")
+            validate.fail("vtep_filter_table", self.table,
+                          "must be an nftables table name of 1-32 characters [A-Za-z0-9_], starting with a letter "
+                          "(or empty: skip)")
         self.netns = validate.netns("netns", params["netns"])
         self.ns = Namespace(self.netns)
         self.run_command = run_command
@@ -143,8 +144,8 @@ class FabricInfo(Resource):
         tables = forwarding_tables(fdb.read_neighbours(self.ns.raw, fdb.AF_BRIDGE), vtep_indexes)
         self.info = {
             "bridges": [bridge_view(name, view, links) for name, view in sorted(links.items()) if view["kind"] == "bridge"],
-            "vteps": [vtep_view(name, links[name], tables[index]) for index, name in sorted(vtep_indexes.items(),
-                                                                                              key=lambda i: i[1])],
+            "vteps": [vtep_view(name, links[name], tables[index])
+                      for index, name in sorted(vtep_indexes.items(), key=lambda item: item[1])],
             "neighbours": neighbour_view(fdb.read_neighbours(self.ns.raw, AF_UNSPEC), table.names),
             "tenant_addresses": address_view(addresses, links, table.names),
             "vtep_filter": self._vtep_filter(),

@@ -34,8 +34,8 @@ options:
     type: str
     default: netfabric_vtep
 requirements:
-  - the C(nft) command on the managed host to report the VTEP filter (without it RV(fabric.vtep_filter.state)
-    is V(unknown))
+  - the C(nft) command on the managed host to report the VTEP filter (without it the filter's C(state) is
+    V(unknown))
 notes:
   - Read only; C(changed) is always false. In diff mode the diff shows bridge names and per VTEP its
     VNI and the number of flood destinations, never the full lists.
