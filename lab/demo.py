@@ -164,7 +164,8 @@ def summary(status, matrix, wire, second, out, rel):
 
 
 def grid(matrix):
-    """Rows = sources, columns = targets; each cell the result, '!' where it differs from the expected."""
+    """Rows = sources, columns = targets; each cell the result, in brackets where it is expected to be
+    reached (same tenant), with '!' where it differs from the expected value."""
     names = []
     for r in matrix:
         for key in ("%s/%s" % (r["src_host"], r["src"]), "%s/%s" % (r["dst_host"], r["dst"])):
@@ -172,23 +173,28 @@ def grid(matrix):
                 names.append(key)
     names.sort()
     cells = dict((("%s/%s" % (r["src_host"], r["src"]), "%s/%s" % (r["dst_host"], r["dst"])), r) for r in matrix)
-    width = max(len(n) for n in names) + 1
+    width = max(max(len(n) for n in names), 4) + 1
     wrong = sum(1 for r in matrix if r["reachable"] != (r["src_tenant"] == r["dst_tenant"]))
-    lines = ["Reachability (ping; rows = sources, columns = targets; %s reached, %s not; expected: %s within a"
-             " tenant," % (YES, NO, YES), "  %s across tenants; '!' marks a cell that differs: %d of %d)"
-             % (NO, wrong, len(matrix)),
-             " " * (width + 2) + "".join(n.rjust(width) for n in names)]
+    lines = ["Reachability (ping; rows = sources, columns = targets): %s reached, %s not; [ ] = same tenant,"
+             % (YES, NO),
+             "  expected %s; others expected %s; ! = differs from the expected value (%d of %d pairs)"
+             % (YES, NO, wrong, len(matrix)),
+             (" " * (width + 2) + "".join(n.center(width) for n in names)).rstrip()]
     for src in names:
         row = []
         for dst in names:
-            r = cells.get((src, dst))
-            if r is None:
-                row.append("-".rjust(width))
-                continue
-            mark = "" if r["reachable"] == (r["src_tenant"] == r["dst_tenant"]) else "!"
-            row.append(((YES if r["reachable"] else NO) + mark).rjust(width))
-        lines.append("  " + src.ljust(width) + "".join(row))
+            row.append(_cell(cells.get((src, dst))).center(width))
+        lines.append(("  " + src.ljust(width) + "".join(row)).rstrip())
     return lines
+
+
+def _cell(result):
+    if result is None:
+        return " -  "
+    expected = result["src_tenant"] == result["dst_tenant"]
+    text = YES if result["reachable"] else NO
+    text = "[%s]" % text if expected else " %s " % text
+    return text + ("!" if result["reachable"] != expected else " ")
 
 
 def wire_lines(src, dst, vni, frames, ping_rc):
