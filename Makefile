@@ -38,6 +38,7 @@ deps:
 	@command -v ip >/dev/null && command -v bridge >/dev/null && command -v tcpdump >/dev/null && command -v ping >/dev/null \
 	  && command -v nft >/dev/null && dpkg -s $(sort $(CNI_DEPS) $(DOCKER_DEPS)) >/dev/null 2>&1 \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables $(sort $(CNI_DEPS) $(DOCKER_DEPS)) >/dev/null; }
+	@command -v dot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }  # fabric.svg (demo, test_fabric_graph)
 	@test -x /usr/lib/systemd/systemd-networkd \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
 
@@ -81,14 +82,11 @@ lab-up: deps venv link
 lab-down:
 	$(VPY) lab/lab.py down --prefix $(LAB_PREFIX)
 
-# The main job on the built-in lab: 3 hosts, 2 tenants, 2 containers per host; then the ping matrix.
+# The main job on the built-in lab: 3 hosts, 2 tenants, 2 containers per host; the real playbooks (overlay,
+# verify, overlay again, status, graph) with their full output in .build/demo/*.log, one line per step on
+# screen, then a one-screen summary (lab/demo.py).
 demo: deps venv link
-	$(VPY) lab/lab.py up --hosts 3 --prefix $(DEMO_PREFIX) --inventory $(DEMO_INVENTORY)
-	$(VENV)/bin/ansible-playbook -i $(DEMO_INVENTORY) -e @lab/demo-vars.yml playbooks/overlay.yml
-	$(VENV)/bin/ansible-playbook -i $(DEMO_INVENTORY) -e @lab/demo-vars.yml playbooks/verify.yml
-	@echo "Second run: must report changed=0 on every host"
-	$(VENV)/bin/ansible-playbook -i $(DEMO_INVENTORY) -e @lab/demo-vars.yml playbooks/overlay.yml
-	@echo "The demo lab stays up for you to explore (ip netns list); remove it with: make demo-down"
+	@$(VPY) lab/demo.py --prefix $(DEMO_PREFIX) --inventory $(DEMO_INVENTORY) --out .build/demo
 
 demo-down:
 	$(VPY) lab/lab.py down --prefix $(DEMO_PREFIX)

@@ -94,30 +94,14 @@ def module_params(vtep, pairs):
 def in_process(params):
     """The module's converge without Ansible around it (no diff mode, as a plain playbook run)."""
     from ansible_collections.netfabric.core.plugins.module_utils.fdb_entries import FdbEntries
-
-    def converge():
-        resource = FdbEntries(params)
-        resource.diff_wanted = False
-        try:
-            return resource.converge(False)
-        finally:
-            resource.close()
-    return common.timed_cpu(converge)
+    return common.timed_converge(lambda: FdbEntries(params))
 
 
 def as_process(params):
     """The module file run as Ansible runs it: a fresh interpreter reading its JSON arguments."""
     payload = {key: value for key, value in params.items() if value is not None}
     payload["entries"] = [{"mac": e["mac"], "dst": e["dst"]} for e in params["entries"]]
-    payload.update(_ansible_check_mode=False, _ansible_diff=False)
-    env = dict(os.environ, PYTHONPATH=common.COLLECTIONS)
-    wall, cpu, proc = common.timed_cpu(lambda: common.run([sys.executable, MODULE], env=env, check=False,
-                                                          stdin=json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
-    try:
-        result = json.loads(proc.stdout)
-    except ValueError:
-        raise RuntimeError("fdb_entry printed no JSON (rc=%d): %s" % (proc.returncode, proc.stderr[-2000:]))
-    return wall, cpu, result
+    return common.timed_module(MODULE, payload)
 
 
 def check(result, changed, count, what):

@@ -8,6 +8,7 @@ Every namespace a benchmark creates is named ``nfb<4 hex>-...`` (unique per run)
 """
 from __future__ import absolute_import, division, print_function
 
+import json
 import os
 import platform
 import resource
@@ -73,6 +74,33 @@ def timed_cpu(action):
     start_cpu, start = cpu(), time.perf_counter()
     result = action()
     return time.perf_counter() - start, cpu() - start_cpu, result
+
+
+def timed_converge(build):
+    """(wall, CPU, result) of ``build().converge(False)`` in this process, without diff mode (as a plain
+    playbook run), the resource closed afterwards: a module's work without Ansible around it."""
+    def converge():
+        resource = build()
+        resource.diff_wanted = False
+        try:
+            return resource.converge(False)
+        finally:
+            resource.close()
+    return timed_cpu(converge)
+
+
+def timed_module(path, payload):
+    """(wall, CPU, result) of the module file run as Ansible runs it: a fresh interpreter reading its
+    JSON arguments (``payload``, without the _ansible_ keys: no check mode, no diff)."""
+    payload = dict(payload, _ansible_check_mode=False, _ansible_diff=False)
+    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
+    wall, cpu, proc = timed_cpu(lambda: run([sys.executable, path], env=env, check=False,
+                                            stdin=json.dumps({"ANSIBLE_MODULE_ARGS": payload})))
+    try:
+        return wall, cpu, json.loads(proc.stdout)
+    except ValueError:
+        raise RuntimeError("%s printed no JSON (rc=%d): %s"
+                           % (os.path.basename(path), proc.returncode, proc.stderr[-2000:]))
 
 
 def median(values):

@@ -6,7 +6,8 @@
     python bench/run.py [--quick] [--output BENCHMARKS.md | --no-write] [per-benchmark options]
 
 1. fdb_entry vs bridge(8) (bench_fdb.py)    2. a no-change task vs ansible.builtin.command, and
-3. playbooks/overlay.yml on labs (bench_ansible.py)    4. the IP planner (bench_ip_plan.py).
+3. playbooks/overlay.yml on labs (bench_ansible.py)    4. the IP planner (bench_ip_plan.py)
+5. fabric_info reading a host with 10,000 forwarding entries vs iproute2 (bench_fabric_info.py).
 ``--quick`` is a smoke run with the smallest sizes (seconds to a minute, not for the record).
 """
 from __future__ import absolute_import, division, print_function
@@ -19,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_ansible  # noqa: E402  pylint: disable=wrong-import-position
+import bench_fabric_info  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fdb  # noqa: E402  pylint: disable=wrong-import-position
 import bench_ip_plan  # noqa: E402  pylint: disable=wrong-import-position
 import common  # noqa: E402  pylint: disable=wrong-import-position
@@ -59,6 +61,13 @@ per host* counts executions of netfabric.core modules including loop items. The 
 change nothing (checked). Wall times grow with the number of hosts because every host's tasks run
 on this machine's cores; the work per host does not."""
 
+NOTES_INFO = """\
+One namespace with a tenant bridge and an IPv4 VTEP holding a flood list of 250 peers and N static
+MAC entries. *ip + bridge -j* is four iproute2 processes reading the same objects (`ip -j -d link`,
+`ip -j addr`, `ip -j neigh`, `bridge -j fdb`); *module in-process* is `FabricInfo.converge()` (four
+dumps, grouped by ifindex in one pass); *module process* runs `plugins/modules/fabric_info.py` as
+Ansible does (interpreter start, imports, the read, the JSON result of every flood destination)."""
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -72,10 +81,11 @@ def parse_args(argv):
     parser.add_argument("--overlay-hosts", default="3,8,16")
     parser.add_argument("--overlay-repeat", type=int, default=1)
     parser.add_argument("--ip-plan-repeat", type=int, default=3)
+    parser.add_argument("--info-sizes", default="1000,10000", help="fabric_info: MAC entries on the VTEP")
     args = parser.parse_args(argv)
     if args.quick:
         args.fdb_sizes, args.fdb_repeat, args.task_rounds = "1000", 1, 2
-        args.overlay_hosts, args.ip_plan_repeat = "", 1
+        args.overlay_hosts, args.ip_plan_repeat, args.info_sizes = "", 1, "1000"
     return args
 
 
@@ -113,7 +123,7 @@ def _met(condition):
 
 
 def report(args, results, started, seconds):
-    fdb_rows, ansible, ip_rows, facts = results
+    fdb_rows, ansible, ip_rows, info_rows, facts = results
     lines = ["# Benchmarks", "",
              "Produced by `make bench` (`python bench/run.py`) on %s in %.0f s. Every figure is the median of"
              " the runs given per table, measured side by side with its baseline in the same run. The machine is"
@@ -135,6 +145,9 @@ def report(args, results, started, seconds):
     if ip_rows:
         lines += ["## 4. ip_plan (%d runs per figure)" % args.ip_plan_repeat, "",
                   bench_ip_plan.render(ip_rows, markdown=True), ""]
+    if info_rows:
+        lines += ["## 5. fabric_info on one host (%d runs per figure)" % args.fdb_repeat, "",
+                  bench_fabric_info.table(info_rows, markdown=True), "", NOTES_INFO, ""]
     return "\n".join(lines)
 
 
@@ -150,12 +163,13 @@ def main(argv=None):
     ansible = bench_ansible.main(["--task-rounds", str(args.task_rounds), "--overlay-hosts", args.overlay_hosts,
                                   "--overlay-repeat", str(args.overlay_repeat)])
     ip_rows = bench_ip_plan.main(["--repeat", str(args.ip_plan_repeat)] + (["--quick"] if args.quick else []))
+    info_rows = bench_fabric_info.main(["--sizes", args.info_sizes, "--repeat", str(args.fdb_repeat)])
     seconds = time.monotonic() - begin
     facts["load average"] += ", %.2f %.2f %.2f (end)" % os.getloadavg()
     print(targets(fdb_rows, ansible, False))
     if not args.no_write:
         with open(args.output, "w") as out:
-            out.write(report(args, (fdb_rows, ansible, ip_rows, facts), started, seconds) + "\n")
+            out.write(report(args, (fdb_rows, ansible, ip_rows, info_rows, facts), started, seconds) + "\n")
         print("wrote %s" % args.output)
 
 

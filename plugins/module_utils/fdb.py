@@ -166,26 +166,52 @@ def read_link(sock, name):
     raise NetfabricError("reading link %r failed: the kernel sent no link message" % name)
 
 
-def read_fdb(sock, ifindex):
-    """The static remote entries (self, permanent, with a destination) on ``ifindex``."""
+def neighbour_messages(sock, family, ifindex, what):
+    """(data, offset, length) of each RTM_NEWNEIGH message of one dump of ``family`` on ``ifindex``
+    (0: every device); strict checking makes the kernel filter by device."""
     sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)
-    request = NDMSG.pack(AF_BRIDGE, ifindex, 0, 0, 0)
+    request = NDMSG.pack(family, ifindex, 0, 0, 0)
     sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(request), RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + request)
-    entries = set()
     while True:
         data = sock.recv(1 << 20)
         offset = 0
         while offset < len(data):
             length, msg_type = NLMSGHDR.unpack_from(data, offset)[:2]
             if msg_type == NLMSG_DONE:
-                return entries
+                return
             if msg_type == NLMSG_ERROR:
                 code = -struct.unpack_from("=i", data, offset + NLMSGHDR.size)[0]
-                raise NetfabricError("fdb dump on ifindex %d failed: errno %d" % (ifindex, code))
-            entry = _decode_remote(data, offset, length, ifindex)
-            if entry is not None:
-                entries.add(entry)
+                raise NetfabricError("%s failed: errno %d" % (what, code))
+            yield data, offset, length
             offset += (length + 3) & ~3
+
+
+def read_fdb(sock, ifindex):
+    """The static remote entries (self, permanent, with a destination) on ``ifindex``."""
+    entries = set()
+    for data, offset, length in neighbour_messages(sock, AF_BRIDGE, ifindex, "fdb dump on ifindex %d" % ifindex):
+        entry = _decode_remote(data, offset, length, ifindex)
+        if entry is not None:
+            entries.add(entry)
+    return entries
+
+
+def read_neighbours(sock, family):
+    """Every entry of one dump of ``family`` (AF_BRIDGE: the forwarding tables of every device;
+    AF_UNSPEC: the ARP and NDP caches) as (ifindex, state, flags, Entry); Entry.dst is None for an
+    entry without a destination (a bridge's own MAC table)."""
+    found = []
+    for data, offset, length in neighbour_messages(sock, family, 0, "neighbour dump (family %d)" % family):
+        _family, index, state, flags, _ndm_type = NDMSG.unpack_from(data, offset + NLMSGHDR.size)
+        entry = None
+        if length == COMMON_LEN:
+            fields = COMMON.unpack_from(data, offset)
+            if fields[10:12] + fields[13:15] + fields[16:] == (10, NDA_LLADDR, 8, NDA_DST, 20, NDA_CACHEINFO):
+                entry = Entry(fields[12].hex(":"), socket.inet_ntoa(fields[15]), None, None)
+        if entry is None:
+            entry = _decode_entry(data, offset + HEADER_LEN, offset + length)
+        found.append((index, state, flags, entry))
+    return found
 
 
 def send_batch(sock, ifindex, operations):
