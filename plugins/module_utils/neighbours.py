@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Permanent neighbour (ARP/NDP) entries on one device in bulk (netfabric.core.neigh_entry).
+
+Ownership is the neighbour protocol number (``ip neigh ... protocol N``, NDA_PROTOCOL): the entries a
+task owns are those on ``dev`` carrying its ``protocol``. Exclusive mode removes those it does not
+list; an entry of anyone else that is permanent (an administrator's, flanneld's) is never changed and
+a listed entry for its address is refused before any change, while the kernel's own cache entries
+(reachable, stale, failed, ...) for a listed address are replaced. One dump filtered by device in
+the kernel, a set difference, one batch through rtnl.py, as the fdb path does.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import collections
+import socket
+import struct
+
+from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.routes import DEFAULT_PROTOCOL, validated_protocol
+
+RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
+NLM_F_REQUEST, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x100, 0x400
+NDA_DST, NDA_LLADDR, NDA_IFINDEX, NDA_PROTOCOL = 1, 2, 8, 12
+NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
+
+NDMSG = fdb.NDMSG
+U8, U32 = struct.Struct("=B"), struct.Struct("=I")
+
+ARGUMENT_SPEC = dict(
+    dev=dict(type="str", required=True),
+    # Elements (documented suboptions address, mac) are checked by validated_entries().
+    entries=dict(type="list", elements="dict", required=True),
+    protocol=dict(type="int", default=DEFAULT_PROTOCOL),
+    exclusive=dict(type="bool", default=False),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    netns=dict(type="str"),
+)
+ENTRY_FIELDS = frozenset(("address", "mac"))
+
+
+class Neighbour(collections.namedtuple("Neighbour", "address mac")):
+    """A neighbour entry: IP address (``inet_ntop`` form) -> link-layer address."""
+
+    __slots__ = ()
+
+    def as_dict(self):
+        return {"address": self.address, "mac": self.mac}
+
+
+def encode(msg_type, flags, seq, ifindex, protocol, entry):
+    """One RTM_NEWNEIGH/RTM_DELNEIGH request for a permanent entry on ``ifindex`` marked ``protocol``."""
+    family = socket.AF_INET6 if ":" in entry.address else socket.AF_INET
+    body = NDMSG.pack(family, ifindex, NUD_PERMANENT, 0, 0)
+    body += rtnl.nla(NDA_DST, socket.inet_pton(family, entry.address))
+    if msg_type == RTM_NEWNEIGH:
+        body += rtnl.nla(NDA_LLADDR, bytes.fromhex(entry.mac.replace(":", ""))) + rtnl.nla(NDA_PROTOCOL, U8.pack(protocol))
+    return rtnl.NLMSGHDR.pack(rtnl.NLMSGHDR.size + len(body), msg_type, flags, seq, 0) + body
+
+
+def read_neighbours(sock, ifindex):
+    """Every neighbour entry on ``ifindex`` (both families) as (Neighbour, state, protocol)."""
+    sock.setsockopt(fdb.SOL_NETLINK, fdb.NETLINK_GET_STRICT_CHK, 1)
+    request = NDMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + rtnl.nla(NDA_IFINDEX, U32.pack(ifindex))
+    found = []
+    for data, header, attrs in rtnl.dump(sock, RTM_GETNEIGH, NDMSG, "neighbours", request=request):
+        family, index, state, _flags, _kind = header
+        if index != ifindex or NDA_DST not in attrs or family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        address = socket.inet_ntop(family, data[slice(*attrs[NDA_DST])])
+        mac = data[slice(*attrs[NDA_LLADDR])].hex(":") if NDA_LLADDR in attrs else None
+        protocol = U8.unpack_from(data, attrs[NDA_PROTOCOL][0])[0] if NDA_PROTOCOL in attrs else 0
+        found.append((Neighbour(address, mac), state, protocol))
+    return found
+
+
+def apply_batch(sock, ifindex, protocol, operations):
+    """(msg_type, Neighbour) operations, all or nothing (rtnl.apply_batch)."""
+    flags = {RTM_NEWNEIGH: NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE, RTM_DELNEIGH: NLM_F_REQUEST}
+
+    def encoder(operation, ack, seq):
+        return encode(operation[0], flags[operation[0]] | ack, seq, ifindex, protocol, operation[1])
+
+    def inverse(operation):
+        return (RTM_DELNEIGH if operation[0] == RTM_NEWNEIGH else RTM_NEWNEIGH, operation[1])
+
+    def describe(operation):
+        return "%s neighbour %s" % ("adding" if operation[0] == RTM_NEWNEIGH else "removing", operation[1].as_dict())
+    rtnl.apply_batch(sock, operations, encoder, inverse, describe)
+
+
+def _validated_entry(item):
+    if not isinstance(item, dict):
+        raise NetfabricError(": must be a mapping with address and mac, got %r" % (item,))
+    if not ENTRY_FIELDS.issuperset(item):
+        unknown = sorted(str(key) for key in set(item) - ENTRY_FIELDS)
+        raise NetfabricError(".%s: not an entry field; an entry has address and mac" % unknown[0])
+    for key in ("address", "mac"):
+        if item.get(key) is None:
+            raise NetfabricError(".%s: required in every entry" % key)
+    address = fdb.canonical_ip(str(item["address"]))
+    if address is None:
+        validate.fail(".address", item["address"], "must be an IPv4 or IPv6 address")
+    return Neighbour(address, validate.mac(".mac", item["mac"], allow_zero=False))
+
+
+def validated_entries(items):
+    """Neighbours as listed, validated, duplicates dropped; one address with two MACs refused."""
+    result, macs = [], {}
+    for position, item in enumerate(items):
+        try:
+            entry = _validated_entry(item)
+        except NetfabricError as exc:  # the message starts with the field: prefix the position
+            raise NetfabricError("entries[%d]%s" % (position, exc))
+        if macs.get(entry.address, entry.mac) != entry.mac:
+            raise NetfabricError("entries[%d]: lists address %s twice with different MACs (%s and %s)"
+                                 % (position, entry.address, macs[entry.address], entry.mac))
+        if entry.address not in macs:
+            macs[entry.address] = entry.mac
+            result.append(entry)
+    return result
+
+
+class NeighbourEntries(Resource):
+    def __init__(self, params):
+        self.dev = validate.ifname("dev", params["dev"])
+        self.wanted = set(validated_entries(params["entries"]))
+        self.protocol = validated_protocol(params["protocol"])
+        self.state = params["state"]
+        self.exclusive = params["exclusive"]
+        self.ns = Namespace(validate.netns("netns", params["netns"]))
+        self.ifindex = None
+
+    def close(self):
+        self.ns.close()
+
+    def read(self):
+        if self.ifindex is None:
+            link = fdb.read_link(self.ns.raw, self.dev)
+            if link is None:
+                raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
+            self.ifindex = link["index"]
+        self.actual, self.foreign = set(), {}
+        for entry, state, protocol in read_neighbours(self.ns.raw, self.ifindex):
+            if protocol == self.protocol and state & NUD_PERMANENT:
+                self.actual.add(entry)
+            elif state & (NUD_PERMANENT | NUD_NOARP):
+                self.foreign[entry.address] = (entry, protocol)
+        return self._view(self.actual)
+
+    def _view(self, entries):
+        if self.diff_wanted:
+            return {"dev": self.dev, "protocol": self.protocol, "entries": _sorted(entries)}
+        return {"dev": self.dev, "protocol": self.protocol, "entry_count": len(entries)}
+
+    def _check_collisions(self, add):
+        for entry in sorted(add):
+            if entry.address in self.foreign:
+                other, protocol = self.foreign[entry.address]
+                raise NetfabricError("entries: %s on %s already has a permanent entry this task does not own "
+                                     "(lladdr %s, protocol %d); remove it first, got %r"
+                                     % (entry.address, self.dev, other.mac, protocol, entry.as_dict()))
+
+    def plan(self, before):
+        actual = self.actual
+        if self.state == "absent":
+            remove, add = actual & self.wanted, set()
+        else:
+            add = self.wanted - actual
+            wanted_addresses = set(entry.address for entry in self.wanted)
+            remove = set(e for e in actual - self.wanted if self.exclusive or e.address in wanted_addresses)
+        self._check_collisions(add)
+        self.added, self.removed = _sorted(add), _sorted(remove)
+        self.planned = (actual - remove) | add
+        if not add and not remove:
+            return before, []
+        # Removals first: an address whose MAC changed loses the old entry before the new one is added.
+        operations = [(RTM_DELNEIGH, e) for e in sorted(remove)] + [(RTM_NEWNEIGH, e) for e in sorted(add)]
+        text = "program %d neighbour entries on %s (+%d -%d)" % (len(operations), self.dev, len(add), len(remove))
+        step = Step(text, lambda: apply_batch(self.ns.raw, self.ifindex, self.protocol, operations))
+        return self._view(self.planned), [step]
+
+    def verify(self, expected, actual):
+        missing, unexpected = self.planned - self.actual, self.actual - self.planned
+        if missing or unexpected:
+            raise NetfabricError("the kernel did not apply the neighbour change on %s: missing %s, unexpected %s"
+                                 % (self.dev, _sorted(missing)[:5], _sorted(unexpected)[:5]))
+
+    def result(self, after):
+        return {"added": self.added, "removed": self.removed, "entry_count": len(self.planned)}
+
+
+def _sorted(entries):
+    return [e.as_dict() for e in sorted(entries, key=lambda e: (":" in e.address, socket.inet_pton(
+        socket.AF_INET6 if ":" in e.address else socket.AF_INET, e.address)))]
