@@ -6,7 +6,8 @@
 Ownership is the neighbour protocol number (``ip neigh ... protocol N``, NDA_PROTOCOL): the entries a
 task owns are those on ``dev`` carrying its ``protocol``. Exclusive mode removes those it does not
 list; an entry of anyone else that is permanent (an administrator's, flanneld's) is never changed and
-a listed entry for its address is refused before any change, while the kernel's own cache entries
+a listed entry for its address is refused before any change (``adopt`` takes over an unmarked one
+that is already exactly the listed entry, as systemd-networkd's [Neighbor] writes them), while the kernel's own cache entries
 (reachable, stale, failed, ...) for a listed address are replaced. One dump filtered by device in
 the kernel, a set difference, one batch through rtnl.py, as the fdb path does.
 """
@@ -36,6 +37,7 @@ ARGUMENT_SPEC = dict(
     entries=dict(type="list", elements="dict", required=True),
     protocol=dict(type="int", default=DEFAULT_PROTOCOL),
     exclusive=dict(type="bool", default=False),
+    adopt=dict(type="bool", default=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     netns=dict(type="str"),
 )
@@ -131,6 +133,7 @@ class NeighbourEntries(Resource):
         self.protocol = validated_protocol(params["protocol"])
         self.state = params["state"]
         self.exclusive = params["exclusive"]
+        self.adopt = params["adopt"]
         self.ns = Namespace(validate.netns("netns", params["netns"]))
         self.ifindex = None
 
@@ -160,6 +163,8 @@ class NeighbourEntries(Resource):
         for entry in sorted(add):
             if entry.address in self.foreign:
                 other, protocol = self.foreign[entry.address]
+                if self.adopt and other == entry and protocol == 0:
+                    continue  # re-added with the mark: the same entry, now owned
                 raise NetfabricError("entries: %s on %s already has a permanent entry this task does not own "
                                      "(lladdr %s, protocol %d); remove it first, got %r"
                                      % (entry.address, self.dev, other.mac, protocol, entry.as_dict()))

@@ -49,6 +49,13 @@ options:
       - Neighbour protocol number that marks the entries this task owns (5-255; 0-4 are refused, as for routes).
     type: int
     default: 157
+  adopt:
+    description:
+      - Take over a permanent entry without any protocol mark that is already exactly a listed entry (same address
+        and MAC) - it is replaced by the same entry with the mark, and owned from then on. systemd-networkd's
+        C([Neighbor]) sections create such entries at boot. An unmarked entry with another MAC is still refused.
+    type: bool
+    default: false
   state:
     description: C(present) adds the listed entries; C(absent) removes the listed entries this task owns.
     type: str
