@@ -106,6 +106,9 @@ def _validated_entry(item):
     address = fdb.canonical_ip(str(item["address"]))
     if address is None:
         validate.fail(".address", item["address"], "must be an IPv4 or IPv6 address")
+    parsed = validate.ip(".address", address)
+    if parsed.is_multicast or parsed.is_unspecified or str(parsed) == "255.255.255.255":
+        validate.fail(".address", item["address"], "must be a unicast address")
     return Neighbour(address, validate.mac(".mac", item["mac"], allow_zero=False))
 
 

@@ -96,7 +96,7 @@ def converge(inventory, *args):
 
 def owned(ns):
     """Routes, neighbour and forwarding entries on flannel.1, as ip -j / bridge -j show them."""
-    routes = sorted((r["dst"], r.get("gateway"), "onlink" in r.get("flags", []), str(r.get("protocol")))
+    routes = sorted((r["dst"], r.get("gateway"), "onlink" in r.get("flags", []), str(r.get("protocol", "boot")))
                     for r in ip_json(ns, "route", "show", "dev", "flannel.1"))
     neighbours = sorted((n["dst"], n.get("lladdr"), tuple(n.get("state", [])), str(n.get("protocol")))
                         for n in ip_json(ns, "neigh", "show", "dev", "flannel.1"))
