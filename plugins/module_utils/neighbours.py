@@ -106,10 +106,18 @@ def _validated_entry(item):
     address = fdb.canonical_ip(str(item["address"]))
     if address is None:
         validate.fail(".address", item["address"], "must be an IPv4 or IPv6 address")
-    parsed = validate.ip(".address", address)
-    if parsed.is_multicast or parsed.is_unspecified or str(parsed) == "255.255.255.255":
+    if not _unicast(address):
         validate.fail(".address", item["address"], "must be a unicast address")
     return Neighbour(address, validate.mac(".mac", item["mac"], allow_zero=False))
+
+
+def _unicast(address):
+    """Not multicast, unspecified or the IPv4 broadcast (bytes, not ipaddress: thousands per run)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    packed = socket.inet_pton(family, address)
+    if family == socket.AF_INET6:
+        return packed[0] != 0xff and any(packed)
+    return not 224 <= packed[0] <= 239 and any(packed) and packed != b"\xff\xff\xff\xff"
 
 
 def validated_entries(items):
@@ -163,7 +171,7 @@ class NeighbourEntries(Resource):
         return {"dev": self.dev, "protocol": self.protocol, "entry_count": len(entries)}
 
     def _check_collisions(self, add):
-        for entry in sorted(add):
+        for entry in sorted(e for e in add if e.address in self.foreign)[:1]:
             if entry.address in self.foreign:
                 other, protocol = self.foreign[entry.address]
                 if self.adopt and other == entry and protocol == 0:

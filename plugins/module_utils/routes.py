@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
-import ipaddress
 import socket
 import struct
 
@@ -141,13 +140,10 @@ def _validated_route(item):
     if not ROUTE_FIELDS.issuperset(item):
         unknown = sorted(str(key) for key in set(item) - ROUTE_FIELDS)
         raise NetfabricError(".%s: not a route field; a route has dst, gateway, onlink and metric" % unknown[0])
-    try:
-        dst = ipaddress.ip_network(str(item.get("dst")), strict=True)
-    except ValueError:
-        validate.fail(".dst", item.get("dst"), "must be a network in CIDR form without host bits, like 10.244.3.0/24")
+    dst, version = _network(item.get("dst"))
     gateway = item.get("gateway")
     if gateway is not None:
-        gateway = validate.ip(".gateway", gateway, family=dst.version)
+        gateway = validate.ip(".gateway", gateway, family=version)
         if gateway.is_multicast or gateway.is_unspecified:
             validate.fail(".gateway", item["gateway"], "must be a unicast address")
         gateway = str(gateway)
@@ -160,9 +156,29 @@ def _validated_route(item):
     if isinstance(metric, str) and metric.strip().isdigit():
         metric = int(metric)
     metric = validate.int_range(".metric", metric, 0, (1 << 32) - 1) if metric is not None else 0
-    if dst.version == 6 and metric == 0:
+    if version == 6 and metric == 0:
         metric = IPV6_DEFAULT_METRIC
-    return Route(str(dst), gateway, onlink, metric)
+    return Route(dst, gateway, onlink, metric)
+
+
+def _network(value):
+    """(canonical CIDR text, IP version) of a network without host bits.
+
+    ``inet_pton`` and integer arithmetic instead of ``ipaddress.ip_network``, which costs ~30 us per
+    call: a thousand peers' routes are checked on every run.
+    """
+    text = str(value)
+    address, _slash, length = text.partition("/")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    bits = 128 if family == socket.AF_INET6 else 32
+    try:
+        packed = socket.inet_pton(family, address)
+        prefixlen = int(length) if length.isdigit() else -1
+    except (OSError, ValueError):
+        packed, prefixlen = None, -1
+    if packed is None or not 0 <= prefixlen <= bits or int.from_bytes(packed, "big") & ((1 << (bits - prefixlen)) - 1):
+        validate.fail(".dst", value, "must be a network in CIDR form without host bits, like 10.244.3.0/24")
+    return "%s/%d" % (socket.inet_ntop(family, packed), prefixlen), 6 if bits == 128 else 4
 
 
 def validated_routes(items):
@@ -217,7 +233,7 @@ class RouteEntries(Resource):
         return {"dev": self.dev, "protocol": self.protocol, "route_count": len(routes)}
 
     def _check_collisions(self, add):
-        for route in sorted(add, key=_sort_key):
+        for route in sorted((r for r in add if r.key in self.foreign), key=_sort_key)[:1]:
             if route.key in self.foreign:
                 other, protocol, oif = self.foreign[route.key]
                 raise NetfabricError("routes: %s metric %d is already routed by a route this task does not own "
@@ -255,8 +271,9 @@ class RouteEntries(Resource):
 
 
 def _sort_key(route):
-    network = ipaddress.ip_network(route.dst)
-    return (network.version, int(network.network_address), network.prefixlen, route.metric)
+    address, _slash, length = route.dst.partition("/")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    return (family, socket.inet_pton(family, address), int(length), route.metric)
 
 
 def _sorted(routes):
