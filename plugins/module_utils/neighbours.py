@@ -21,7 +21,7 @@ import struct
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
-from ansible_collections.netfabric.core.plugins.module_utils.routes import DEFAULT_PROTOCOL, validated_protocol
+from ansible_collections.netfabric.core.plugins.module_utils.routes import DEFAULT_PROTOCOL, is_unicast, validated_protocol
 
 RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
 NLM_F_REQUEST, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x100, 0x400
@@ -106,18 +106,9 @@ def _validated_entry(item):
     address = fdb.canonical_ip(str(item["address"]))
     if address is None:
         validate.fail(".address", item["address"], "must be an IPv4 or IPv6 address")
-    if not _unicast(address):
+    if not is_unicast(address):
         validate.fail(".address", item["address"], "must be a unicast address")
     return Neighbour(address, validate.mac(".mac", item["mac"], allow_zero=False))
-
-
-def _unicast(address):
-    """Not multicast, unspecified or the IPv4 broadcast (bytes, not ipaddress: thousands per run)."""
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    packed = socket.inet_pton(family, address)
-    if family == socket.AF_INET6:
-        return packed[0] != 0xff and any(packed)
-    return not 224 <= packed[0] <= 239 and any(packed) and packed != b"\xff\xff\xff\xff"
 
 
 def validated_entries(items):
