@@ -19,9 +19,9 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
-from ansible_collections.netfabric.core.plugins.module_utils.routes import DEFAULT_PROTOCOL, is_unicast, validated_protocol
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
+    DEFAULT_PROTOCOL, OwnedEntries, is_unicast)
 
 RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
 NLM_F_REQUEST, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x100, 0x400
@@ -128,41 +128,39 @@ def validated_entries(items):
     return result
 
 
-class NeighbourEntries(Resource):
+class NeighbourEntries(OwnedEntries):
+    items, noun = "entries", "neighbour entries"
+    NEW, DEL = RTM_NEWNEIGH, RTM_DELNEIGH
+
     def __init__(self, params):
-        self.dev = validate.ifname("dev", params["dev"])
-        self.wanted = set(validated_entries(params["entries"]))
-        self.protocol = validated_protocol(params["protocol"])
-        self.state = params["state"]
-        self.exclusive = params["exclusive"]
+        super(NeighbourEntries, self).__init__(params)
         self.adopt = params["adopt"]
-        self.ns = Namespace(validate.netns("netns", params["netns"]))
-        self.ifindex = None
 
-    def close(self):
-        self.ns.close()
+    @staticmethod
+    def validated(items):
+        return validated_entries(items)
 
-    def read(self):
-        if self.ifindex is None:
-            link = fdb.read_link(self.ns.raw, self.dev)
-            if link is None:
-                raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
-            self.ifindex = link["index"]
-        self.actual, self.foreign = set(), {}
+    def read_entries(self):
+        """(own entries, {address: (entry, protocol)} of the permanent entries of anyone else)."""
+        own, foreign = set(), {}
         for entry, state, protocol in read_neighbours(self.ns.raw, self.ifindex):
             if protocol == self.protocol and state & NUD_PERMANENT:
-                self.actual.add(entry)
+                own.add(entry)
             elif state & (NUD_PERMANENT | NUD_NOARP):
-                self.foreign[entry.address] = (entry, protocol)
-        return self._view(self.actual)
+                foreign[entry.address] = (entry, protocol)
+        return own, foreign
 
-    def _view(self, entries):
-        if self.diff_wanted:
-            return {"dev": self.dev, "protocol": self.protocol, "entries": _sorted(entries)}
-        return {"dev": self.dev, "protocol": self.protocol, "entry_count": len(entries)}
+    @staticmethod
+    def key(entry):
+        return entry.address
 
-    def _check_collisions(self, add):
-        for entry in sorted(e for e in add if e.address in self.foreign)[:1]:
+    @staticmethod
+    def sort_key(entry):
+        family = socket.AF_INET6 if ":" in entry.address else socket.AF_INET
+        return (family, socket.inet_pton(family, entry.address))
+
+    def check_collisions(self, add):
+        for entry in add:
             if entry.address in self.foreign:
                 other, protocol = self.foreign[entry.address]
                 if self.adopt and other == entry and protocol == 0:
@@ -171,35 +169,5 @@ class NeighbourEntries(Resource):
                                      "(lladdr %s, protocol %d); remove it first, got %r"
                                      % (entry.address, self.dev, other.mac, protocol, entry.as_dict()))
 
-    def plan(self, before):
-        actual = self.actual
-        if self.state == "absent":
-            remove, add = actual & self.wanted, set()
-        else:
-            add = self.wanted - actual
-            wanted_addresses = set(entry.address for entry in self.wanted)
-            remove = set(e for e in actual - self.wanted if self.exclusive or e.address in wanted_addresses)
-        self._check_collisions(add)
-        self.added, self.removed = _sorted(add), _sorted(remove)
-        self.planned = (actual - remove) | add
-        if not add and not remove:
-            return before, []
-        # Removals first: an address whose MAC changed loses the old entry before the new one is added.
-        operations = [(RTM_DELNEIGH, e) for e in sorted(remove)] + [(RTM_NEWNEIGH, e) for e in sorted(add)]
-        text = "program %d neighbour entries on %s (+%d -%d)" % (len(operations), self.dev, len(add), len(remove))
-        step = Step(text, lambda: apply_batch(self.ns.raw, self.ifindex, self.protocol, operations))
-        return self._view(self.planned), [step]
-
-    def verify(self, expected, actual):
-        missing, unexpected = self.planned - self.actual, self.actual - self.planned
-        if missing or unexpected:
-            raise NetfabricError("the kernel did not apply the neighbour change on %s: missing %s, unexpected %s"
-                                 % (self.dev, _sorted(missing)[:5], _sorted(unexpected)[:5]))
-
-    def result(self, after):
-        return {"added": self.added, "removed": self.removed, "entry_count": len(self.planned)}
-
-
-def _sorted(entries):
-    return [e.as_dict() for e in sorted(entries, key=lambda e: (":" in e.address, socket.inet_pton(
-        socket.AF_INET6 if ":" in e.address else socket.AF_INET, e.address)))]
+    def apply(self, operations):
+        apply_batch(self.ns.raw, self.ifindex, self.protocol, operations)

@@ -18,8 +18,9 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
+    DEFAULT_PROTOCOL, OwnedEntries, is_unicast)
 
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 NLM_F_REQUEST, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x200, 0x400
@@ -27,9 +28,6 @@ RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 1, 4, 5, 6, 15
 RT_TABLE_MAIN, RTN_UNICAST = 254, 1
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
 RTNH_F_ONLINK = 0x4
-# The kernel's own protocols (unspec, redirect, kernel, boot, static): never a task's mark.
-RESERVED_PROTOCOLS = range(0, 5)
-DEFAULT_PROTOCOL = 157  # not in iproute2's rt_protos: nobody else's routes carry it
 IPV6_DEFAULT_METRIC = 1024  # what the kernel stores for an IPv6 route given metric 0
 
 RTMSG = struct.Struct("=BBBBBBBBI")
@@ -125,14 +123,6 @@ def apply_batch(sock, ifindex, protocol, operations):
 
 # --------------------------------------------------------------------------- validation
 
-def validated_protocol(value):
-    protocol = validate.int_range("protocol", value, 0, 255)
-    if protocol in RESERVED_PROTOCOLS:
-        validate.fail("protocol", value, "must be 5-255: 0-4 are the kernel's own (unspec, redirect, kernel, "
-                                         "boot, static) and mark routes other software owns")
-    return protocol
-
-
 def _validated_route(item):
     """One route as a Route in the kernel's form; errors name the field (the caller adds the position)."""
     if not isinstance(item, dict):
@@ -162,22 +152,10 @@ def _validated_route(item):
     return Route(dst, gateway, onlink, metric)
 
 
-def is_unicast(address):
-    """Not multicast, unspecified or the IPv4 broadcast; ``address`` is canonical (fdb.canonical_ip).
-
-    Bytes, not ``ipaddress`` (~30 us per address): thousands of peers are checked on every run.
-    """
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    packed = socket.inet_pton(family, address)
-    if family == socket.AF_INET6:
-        return packed[0] != 0xff and any(packed)
-    return not 224 <= packed[0] <= 239 and any(packed) and packed != b"\xff\xff\xff\xff"
-
-
 def _network(value):
     """(canonical CIDR text, IP version) of a network without host bits.
 
-    ``inet_pton`` and integer arithmetic instead of ``ipaddress.ip_network`` (see is_unicast).
+    ``inet_pton`` and integer arithmetic instead of ``ipaddress.ip_network`` (see owned_entries.is_unicast).
     """
     text = str(value)
     address, _slash, length = text.partition("/")
@@ -212,81 +190,41 @@ def validated_routes(items):
 
 # --------------------------------------------------------------------------- the resource
 
-class RouteEntries(Resource):
-    def __init__(self, params):
-        self.dev = validate.ifname("dev", params["dev"])
-        self.wanted = set(validated_routes(params["routes"]))
-        self.protocol = validated_protocol(params["protocol"])
-        self.state = params["state"]
-        self.exclusive = params["exclusive"]
-        self.ns = Namespace(validate.netns("netns", params["netns"]))
-        self.ifindex = None
+class RouteEntries(OwnedEntries):
+    items, noun = "routes", "routes"
+    NEW, DEL = RTM_NEWROUTE, RTM_DELROUTE
 
-    def close(self):
-        self.ns.close()
+    @staticmethod
+    def validated(items):
+        return validated_routes(items)
 
-    def read(self):
-        if self.ifindex is None:
-            link = fdb.read_link(self.ns.raw, self.dev)
-            if link is None:
-                raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
-            self.ifindex = link["index"]
-        self.actual, self.foreign = set(), {}
+    def read_entries(self):
+        """(own routes, {(dst, metric): (route, protocol, oif)} of every other main-table route)."""
+        own, foreign = set(), {}
         for route, protocol, oif in read_main_routes(self.ns.raw):
             if protocol == self.protocol and oif == self.ifindex:
-                self.actual.add(route)
+                own.add(route)
             else:
-                self.foreign[route.key] = (route, protocol, oif)
-        return self._view(self.actual)
+                foreign[route.key] = (route, protocol, oif)
+        return own, foreign
 
-    def _view(self, routes):
-        if self.diff_wanted:
-            return {"dev": self.dev, "protocol": self.protocol, "routes": _sorted(routes)}
-        return {"dev": self.dev, "protocol": self.protocol, "route_count": len(routes)}
+    @staticmethod
+    def key(route):
+        return route.key
 
-    def _check_collisions(self, add):
-        for route in sorted((r for r in add if r.key in self.foreign), key=_sort_key)[:1]:
+    @staticmethod
+    def sort_key(route):
+        address, _slash, length = route.dst.partition("/")
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return (family, socket.inet_pton(family, address), int(length), route.metric)
+
+    def check_collisions(self, add):
+        for route in add:
             if route.key in self.foreign:
                 other, protocol, oif = self.foreign[route.key]
                 raise NetfabricError("routes: %s metric %d is already routed by a route this task does not own "
                                      "(protocol %d, ifindex %d, gateway %s); remove it or give another metric, "
                                      "got %r" % (route.dst, route.metric, protocol, oif, other.gateway, route.as_dict()))
 
-    def plan(self, before):
-        actual = self.actual
-        if self.state == "absent":
-            remove, add = actual & self.wanted, set()
-        else:
-            add = self.wanted - actual
-            wanted_keys = set(route.key for route in self.wanted)
-            remove = set(r for r in actual - self.wanted if self.exclusive or r.key in wanted_keys)
-        self._check_collisions(add)
-        self.added, self.removed = _sorted(add), _sorted(remove)
-        self.planned = (actual - remove) | add
-        if not add and not remove:
-            return before, []
-        # Removals first: a route whose gateway changed must go before its replacement (same key).
-        operations = ([(RTM_DELROUTE, r) for r in sorted(remove, key=_sort_key)]
-                      + [(RTM_NEWROUTE, r) for r in sorted(add, key=_sort_key)])
-        text = "program %d routes via %s (+%d -%d)" % (len(operations), self.dev, len(add), len(remove))
-        step = Step(text, lambda: apply_batch(self.ns.raw, self.ifindex, self.protocol, operations))
-        return self._view(self.planned), [step]
-
-    def verify(self, expected, actual):
-        missing, unexpected = self.planned - self.actual, self.actual - self.planned
-        if missing or unexpected:
-            raise NetfabricError("the kernel did not apply the route change via %s: missing %s, unexpected %s"
-                                 % (self.dev, _sorted(missing)[:5], _sorted(unexpected)[:5]))
-
-    def result(self, after):
-        return {"added": self.added, "removed": self.removed, "route_count": len(self.planned)}
-
-
-def _sort_key(route):
-    address, _slash, length = route.dst.partition("/")
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    return (family, socket.inet_pton(family, address), int(length), route.metric)
-
-
-def _sorted(routes):
-    return [r.as_dict() for r in sorted(routes, key=_sort_key)]
+    def apply(self, operations):
+        apply_batch(self.ns.raw, self.ifindex, self.protocol, operations)

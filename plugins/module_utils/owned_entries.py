@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What route_entry and neigh_entry share: a set of kernel entries on one device, owned by a protocol number.
+
+The converge is the same for both: one dump splits the device's entries into the task's own (marked
+with its ``protocol``) and everybody else's; the plan is a set difference (``exclusive`` removes the
+own entries nobody listed; a listed key - a destination, an address - owns its one entry); entries
+that would collide with somebody else's are refused before any change; removals then additions go
+out as one batch (rolled back as a whole on failure); the read-back must show the planned set. The
+kernel objects themselves (their codec and dump) live in routes.py and neighbours.py.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import socket
+
+from ansible_collections.netfabric.core.plugins.module_utils import fdb, validate
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+
+# The kernel's own protocols (unspec, redirect, kernel, boot, static): never a task's mark.
+RESERVED_PROTOCOLS = range(0, 5)
+DEFAULT_PROTOCOL = 157  # not in iproute2's rt_protos: nobody else's routes carry it
+
+
+def validated_protocol(value):
+    protocol = validate.int_range("protocol", value, 0, 255)
+    if protocol in RESERVED_PROTOCOLS:
+        validate.fail("protocol", value, "must be 5-255: 0-4 are the kernel's own (unspec, redirect, kernel, "
+                                         "boot, static) and mark entries other software owns")
+    return protocol
+
+
+def is_unicast(address):
+    """Not multicast, unspecified or the IPv4 broadcast; ``address`` is canonical (fdb.canonical_ip).
+
+    Bytes, not ``ipaddress`` (~30 us per address): thousands of peers are checked on every run.
+    """
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    packed = socket.inet_pton(family, address)
+    if family == socket.AF_INET6:
+        return packed[0] != 0xff and any(packed)
+    return not 224 <= packed[0] <= 239 and any(packed) and packed != b"\xff\xff\xff\xff"
+
+
+class OwnedEntries(Resource):
+    """Subclasses set ``items`` (the option and view name) and ``noun`` (for actions), and implement
+    validated(), read_entries(), key(), sort_key(), check_collisions(), apply(); ``NEW``/``DEL`` are
+    the netlink message types that add and remove one entry."""
+
+    items = noun = None
+    NEW = DEL = None
+
+    def __init__(self, params):
+        self.dev = validate.ifname("dev", params["dev"])
+        self.wanted = set(self.validated(params[self.items]))
+        self.protocol = validated_protocol(params["protocol"])
+        self.state = params["state"]
+        self.exclusive = params["exclusive"]
+        self.ns = Namespace(validate.netns("netns", params["netns"]))
+        self.ifindex = None
+
+    def close(self):
+        self.ns.close()
+
+    def read(self):
+        if self.ifindex is None:
+            link = fdb.read_link(self.ns.raw, self.dev)
+            if link is None:
+                raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
+            self.ifindex = link["index"]
+        self.actual, self.foreign = self.read_entries()
+        return self._view(self.actual)
+
+    def _view(self, entries):
+        """The diff's view; without diff mode only the count (see fdb_entries.py)."""
+        if self.diff_wanted:
+            return {"dev": self.dev, "protocol": self.protocol, self.items: self.sorted(entries)}
+        return {"dev": self.dev, "protocol": self.protocol, self.count_key: len(entries)}
+
+    @property
+    def count_key(self):
+        return self.items.rstrip("s") + "_count"
+
+    def sorted(self, entries):
+        return [e.as_dict() for e in sorted(entries, key=self.sort_key)]
+
+    def plan(self, before):
+        actual = self.actual
+        if self.state == "absent":
+            remove, add = actual & self.wanted, set()
+        else:
+            add = self.wanted - actual
+            wanted_keys = set(self.key(entry) for entry in self.wanted)
+            remove = set(e for e in actual - self.wanted if self.exclusive or self.key(e) in wanted_keys)
+        self.check_collisions(sorted(add, key=self.sort_key) if add else [])
+        self.added, self.removed = self.sorted(add), self.sorted(remove)
+        self.planned = (actual - remove) | add
+        if not add and not remove:
+            return before, []
+        # Removals first: an entry whose key stays but whose value changed must go before its replacement.
+        operations = ([(self.DEL, e) for e in sorted(remove, key=self.sort_key)]
+                      + [(self.NEW, e) for e in sorted(add, key=self.sort_key)])
+        text = "program %d %s %s %s (+%d -%d)" % (len(operations), self.noun, "via" if self.items == "routes" else "on",
+                                                   self.dev, len(add), len(remove))
+        return self._view(self.planned), [Step(text, lambda: self.apply(operations))]
+
+    def verify(self, expected, actual):
+        missing, unexpected = self.planned - self.actual, self.actual - self.planned
+        if missing or unexpected:
+            raise NetfabricError("the kernel did not apply the %s change on %s: missing %s, unexpected %s"
+                                 % (self.noun, self.dev, self.sorted(missing)[:5], self.sorted(unexpected)[:5]))
+
+    def result(self, after):
+        return {"added": self.added, "removed": self.removed, self.count_key: len(self.planned)}
