@@ -79,21 +79,6 @@ def read_neighbours(sock, ifindex):
     return found
 
 
-def apply_batch(sock, ifindex, protocol, operations):
-    """(msg_type, Neighbour) operations, all or nothing (rtnl.apply_batch)."""
-    flags = {RTM_NEWNEIGH: NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE, RTM_DELNEIGH: NLM_F_REQUEST}
-
-    def encoder(operation, ack, seq):
-        return encode(operation[0], flags[operation[0]] | ack, seq, ifindex, protocol, operation[1])
-
-    def inverse(operation):
-        return (RTM_DELNEIGH if operation[0] == RTM_NEWNEIGH else RTM_NEWNEIGH, operation[1])
-
-    def describe(operation):
-        return "%s neighbour %s" % ("adding" if operation[0] == RTM_NEWNEIGH else "removing", operation[1].as_dict())
-    rtnl.apply_batch(sock, operations, encoder, inverse, describe)
-
-
 def _validated_entry(item):
     if not isinstance(item, dict):
         raise NetfabricError(": must be a mapping with address and mac, got %r" % (item,))
@@ -131,6 +116,8 @@ def validated_entries(items):
 class NeighbourEntries(OwnedEntries):
     items, noun = "entries", "neighbour entries"
     NEW, DEL = RTM_NEWNEIGH, RTM_DELNEIGH
+    FLAGS = {RTM_NEWNEIGH: NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE, RTM_DELNEIGH: NLM_F_REQUEST}
+    encode = staticmethod(encode)
 
     def __init__(self, params):
         super(NeighbourEntries, self).__init__(params)
@@ -168,6 +155,3 @@ class NeighbourEntries(OwnedEntries):
                 raise NetfabricError("entries: %s on %s already has a permanent entry this task does not own "
                                      "(lladdr %s, protocol %d); remove it first, got %r"
                                      % (entry.address, self.dev, other.mac, protocol, entry.as_dict()))
-
-    def apply(self, operations):
-        apply_batch(self.ns.raw, self.ifindex, self.protocol, operations)

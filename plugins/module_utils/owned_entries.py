@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import socket
 
-from ansible_collections.netfabric.core.plugins.module_utils import fdb, validate
+from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
@@ -45,12 +45,15 @@ def is_unicast(address):
 
 
 class OwnedEntries(Resource):
-    """Subclasses set ``items`` (the option and view name) and ``noun`` (for actions), and implement
-    validated(), read_entries(), key(), sort_key(), check_collisions(), apply(); ``NEW``/``DEL`` are
-    the netlink message types that add and remove one entry."""
+    """Subclasses set ``items`` (the option and view name), ``noun`` (for messages), ``NEW``/``DEL`` (the
+    netlink message types that add and remove one entry) with their request ``FLAGS`` and ``encode``
+    (the codec's request packer), and implement validated(), read_entries(), key(), sort_key() and
+    check_collisions()."""
 
     items = noun = None
     NEW = DEL = None
+    FLAGS = {}
+    encode = None
 
     def __init__(self, params):
         self.dev = validate.ifname("dev", params["dev"])
@@ -105,6 +108,19 @@ class OwnedEntries(Resource):
         text = "program %d %s %s %s (+%d -%d)" % (len(operations), self.noun, "via" if self.items == "routes" else "on",
                                                    self.dev, len(add), len(remove))
         return self._view(self.planned), [Step(text, lambda: self.apply(operations))]
+
+    def apply(self, operations):
+        """(message type, entry) operations in one batch, all or nothing (rtnl.apply_batch)."""
+        inverse = {self.NEW: self.DEL, self.DEL: self.NEW}
+        encode = type(self).encode
+
+        def encoder(operation, ack, seq):
+            kind, entry = operation
+            return encode(kind, self.FLAGS[kind] | ack, seq, self.ifindex, self.protocol, entry)
+
+        def describe(operation):
+            return "%s %s %s" % ("adding" if operation[0] == self.NEW else "removing", self.noun, operation[1].as_dict())
+        rtnl.apply_batch(self.ns.raw, operations, encoder, lambda op: (inverse[op[0]], op[1]), describe)
 
     def verify(self, expected, actual):
         missing, unexpected = self.planned - self.actual, self.actual - self.planned

@@ -106,21 +106,6 @@ def read_main_routes(sock):
     return found
 
 
-def apply_batch(sock, ifindex, protocol, operations):
-    """(msg_type, Route) operations, all or nothing (rtnl.apply_batch)."""
-    flags = {RTM_NEWROUTE: NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL, RTM_DELROUTE: NLM_F_REQUEST}
-
-    def encoder(operation, ack, seq):
-        return encode(operation[0], flags[operation[0]] | ack, seq, ifindex, protocol, operation[1])
-
-    def inverse(operation):
-        return (RTM_DELROUTE if operation[0] == RTM_NEWROUTE else RTM_NEWROUTE, operation[1])
-
-    def describe(operation):
-        return "%s route %s" % ("adding" if operation[0] == RTM_NEWROUTE else "removing", operation[1].as_dict())
-    rtnl.apply_batch(sock, operations, encoder, inverse, describe)
-
-
 # --------------------------------------------------------------------------- validation
 
 def _validated_route(item):
@@ -193,6 +178,8 @@ def validated_routes(items):
 class RouteEntries(OwnedEntries):
     items, noun = "routes", "routes"
     NEW, DEL = RTM_NEWROUTE, RTM_DELROUTE
+    FLAGS = {RTM_NEWROUTE: NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL, RTM_DELROUTE: NLM_F_REQUEST}
+    encode = staticmethod(encode)
 
     @staticmethod
     def validated(items):
@@ -225,6 +212,3 @@ class RouteEntries(OwnedEntries):
                 raise NetfabricError("routes: %s metric %d is already routed by a route this task does not own "
                                      "(protocol %d, ifindex %d, gateway %s); remove it or give another metric, "
                                      "got %r" % (route.dst, route.metric, protocol, oif, other.gateway, route.as_dict()))
-
-    def apply(self, operations):
-        apply_batch(self.ns.raw, self.ifindex, self.protocol, operations)
