@@ -21,7 +21,7 @@ import struct
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
-    DEFAULT_PROTOCOL, OwnedEntries, is_unicast)
+    DEFAULT_PROTOCOL, OwnedEntries, is_unicast, validated_list)
 
 RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
 NLM_F_REQUEST, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x100, 0x400
@@ -98,19 +98,8 @@ def _validated_entry(item):
 
 def validated_entries(items):
     """Neighbours as listed, validated, duplicates dropped; one address with two MACs refused."""
-    result, macs = [], {}
-    for position, item in enumerate(items):
-        try:
-            entry = _validated_entry(item)
-        except NetfabricError as exc:  # the message starts with the field: prefix the position
-            raise NetfabricError("entries[%d]%s" % (position, exc))
-        if macs.get(entry.address, entry.mac) != entry.mac:
-            raise NetfabricError("entries[%d]: lists address %s twice with different MACs (%s and %s)"
-                                 % (position, entry.address, macs[entry.address], entry.mac))
-        if entry.address not in macs:
-            macs[entry.address] = entry.mac
-            result.append(entry)
-    return result
+    return validated_list(items, "entries", _validated_entry, lambda entry: entry.address, lambda first, second: (
+        "lists address %s twice with different MACs (%s and %s)" % (second.address, first.mac, second.mac)))
 
 
 class NeighbourEntries(OwnedEntries):

@@ -44,6 +44,24 @@ def is_unicast(address):
     return not 224 <= packed[0] <= 239 and any(packed) and packed != b"\xff\xff\xff\xff"
 
 
+def validated_list(items, option, validate_one, key_of, conflict):
+    """``validate_one(item)`` of each item, duplicates dropped, order kept; two different entries with one
+    key refused with ``conflict(first, second)``. Errors carry the position: ``routes[3].dst: ...``."""
+    result, seen = [], {}
+    for position, item in enumerate(items):
+        try:
+            entry = validate_one(item)
+        except NetfabricError as exc:  # the message starts with the field: prefix the position
+            raise NetfabricError("%s[%d]%s" % (option, position, exc))
+        key = key_of(entry)
+        if key in seen and seen[key] != entry:
+            raise NetfabricError("%s[%d]: %s" % (option, position, conflict(seen[key], entry)))
+        if key not in seen:
+            seen[key] = entry
+            result.append(entry)
+    return result
+
+
 class OwnedEntries(Resource):
     """Subclasses set ``items`` (the option and view name), ``noun`` (for messages), ``NEW``/``DEL`` (the
     netlink message types that add and remove one entry) with their request ``FLAGS`` and ``encode``

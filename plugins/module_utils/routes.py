@@ -20,7 +20,7 @@ import struct
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
-    DEFAULT_PROTOCOL, OwnedEntries, is_unicast)
+    DEFAULT_PROTOCOL, OwnedEntries, is_unicast, validated_list)
 
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 NLM_F_REQUEST, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x200, 0x400
@@ -158,19 +158,9 @@ def _network(value):
 
 def validated_routes(items):
     """Routes as listed, validated, duplicates dropped; two routes for one destination and metric refused."""
-    result, keys = [], {}
-    for position, item in enumerate(items):
-        try:
-            route = _validated_route(item)
-        except NetfabricError as exc:  # the message starts with the field: prefix the position
-            raise NetfabricError("routes[%d]%s" % (position, exc))
-        if route.key in keys and keys[route.key] != route:
-            raise NetfabricError("routes[%d]: lists %s metric %d twice with different gateways (%s and %s)"
-                                 % (position, route.dst, route.metric, keys[route.key].gateway, route.gateway))
-        if route.key not in keys:
-            keys[route.key] = route
-            result.append(route)
-    return result
+    return validated_list(items, "routes", _validated_route, lambda route: route.key, lambda first, second: (
+        "lists %s metric %d twice with different gateways (%s and %s)"
+        % (second.dst, second.metric, first.gateway, second.gateway)))
 
 
 # --------------------------------------------------------------------------- the resource
