@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PREFIX, built_lab, dump_state, fdb, ip_json, link, run_playbook, settle, sh
+from conftest import PREFIX, built_lab, dump_state, fdb, ip_json, lab_namespaces, link, run_playbook, settle, sh
 
 UNDERLAY = {"h1": "192.0.2.11", "h2": "192.0.2.12", "h3": "192.0.2.13", "h4": "192.0.2.14"}
 H3_SUBNET = "10.244.7"  # pinned by routed_subnet: not where the plan would put the third host
@@ -156,12 +156,22 @@ def lab(tmp_path_factory):
         h3_mac = link(ns["h3"], "flannel.1")["address"]
         inventory = write_inventory(base, base / "lab.yml", ["h1", "h2", "h3"], h3_mac)
         h3_before = state_with_neighbours(ns["h3"])
+        fresh = state_with_neighbours(ns["h1"], ns["h2"]), lab_namespaces(prefix)
+        fresh_check = converge(inventory, "--check", "--diff")
+        fresh_after_check = state_with_neighbours(ns["h1"], ns["h2"]), lab_namespaces(prefix)
         converge(inventory)
         h3_after_play = state_with_neighbours(ns["h3"])
         for peer in ("h1", "h2"):
             add_flannel_peer(ns["h3"], ns[peer], UNDERLAY[peer])
         yield {"prefix": prefix, "ns": ns, "base": base, "inventory": inventory, "h3_mac": h3_mac,
-               "h3_before": h3_before, "h3_after_play": h3_after_play}
+               "h3_before": h3_before, "h3_after_play": h3_after_play,
+               "fresh": (fresh, fresh_check, fresh_after_check)}
+
+
+def test_check_mode_on_fresh_hosts_reports_and_changes_nothing(lab):
+    before, recap, after = lab["fresh"]
+    assert recap["h1"]["changed"] > 0 and recap["h2"]["changed"] > 0 and recap["h1"]["failed"] == 0, recap
+    assert after == before
 
 
 def test_managed_hosts_are_built_as_flannel_builds_a_node(lab):
