@@ -115,14 +115,14 @@ class OwnedEntries(Resource):
             add = self.wanted - actual
             wanted_keys = set(self.key(entry) for entry in self.wanted)
             remove = set(e for e in actual - self.wanted if self.exclusive or self.key(e) in wanted_keys)
-        self.check_collisions(sorted(add, key=self.sort_key) if add else [])
-        self.added, self.removed = self.sorted(add), self.sorted(remove)
-        self.planned = (actual - remove) | add
+        add, remove = sorted(add, key=self.sort_key), sorted(remove, key=self.sort_key)
+        self.check_collisions(add)
+        self.added, self.removed = [e.as_dict() for e in add], [e.as_dict() for e in remove]
+        self.planned = (actual - set(remove)) | set(add)
         if not add and not remove:
             return before, []
         # Removals first: an entry whose key stays but whose value changed must go before its replacement.
-        operations = ([(self.DEL, e) for e in sorted(remove, key=self.sort_key)]
-                      + [(self.NEW, e) for e in sorted(add, key=self.sort_key)])
+        operations = [(self.DEL, e) for e in remove] + [(self.NEW, e) for e in add]
         text = "program %d %s %s %s (+%d -%d)" % (len(operations), self.noun, "via" if self.items == "routes" else "on",
                                                    self.dev, len(add), len(remove))
         return self._view(self.planned), [Step(text, lambda: self.apply(operations))]

@@ -78,12 +78,12 @@ def add_flannel_peer(ns, peer_ns, peer_underlay):
     sh("bridge", "fdb", "append", mac, "dev", "flannel.1", "dst", peer_underlay, "self", "permanent", ns=ns)
 
 
-def write_inventory(base, lab_yaml, hosts, h3_mac):
+def write_inventory(base, lab_yaml, hosts, h3_mac, h3_subnet=H3_SUBNET + ".0/24"):
     data = yaml.safe_load(Path(lab_yaml).read_text())
     fabric = data["all"]["children"]["fabric"]
     fabric["hosts"] = dict((name, fabric["hosts"][name]) for name in hosts)
-    fabric["hosts"]["h3"].update(routed_managed=False, routed_subnet=H3_SUBNET + ".0/24", routed_vtep_mac=h3_mac)
-    path = Path(base) / ("routed-%s.yml" % "-".join(hosts))
+    fabric["hosts"]["h3"].update(routed_managed=False, routed_subnet=h3_subnet, routed_vtep_mac=h3_mac)
+    path = Path(base) / ("routed-%s-%s.yml" % ("-".join(hosts), h3_subnet.replace("/", "_")))
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
@@ -261,3 +261,22 @@ def test_fleet_change_adds_then_removes_a_peer_everywhere(lab):
     assert ("10.244.200.0/24", None, False, "static") in owned(ns["h1"])[0]
     assert owned(ns["h1"])[1:] == expected_entries([peers["h2"], h3])[1:]
     assert not ping(ns["h1"] + "-c1", "10.244.3.2")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"routed_network": "10.244.0.0/22"},
+     "routed subnet 10.244.0.0/22 cannot hold 4 hosts x 256 addresses (+ 0 reserved) in aligned /24 blocks: "
+     "needs 4 blocks, has 2 usable; a /21 would fit"),
+    ({"routed_dstport": 70000}, "routed_dstport: must be a UDP port 1-65535, got 70000"),
+    ({"routed_containers": [{"name": "c%d" % i} for i in range(254)]}, "lists 254 routed_containers"),
+])
+def test_plan_refuses_before_any_host_changes(lab, extra, message):
+    """The refusal comes from the plan play, on the grown fleet (h4 new): no host, old or new, changes."""
+    ns = lab["ns"]
+    settle(ns["h1"], ns["h2"], ns["h4"])
+    before = state_with_neighbours(ns["h1"], ns["h2"], ns["h4"])
+    grown = write_inventory(lab["base"], lab["base"] / "lab.yml", ["h1", "h2", "h3", "h4"], lab["h3_mac"], "10.244.2.0/24")
+    proc, _recap = run_playbook(grown, "routed.yml", extra_vars=dict(VARS, **extra))
+    assert proc.returncode != 0 and message in proc.stdout, proc.stdout[-4000:]
+    assert "Build the routed overlay" not in proc.stdout
+    assert state_with_neighbours(ns["h1"], ns["h2"], ns["h4"]) == before
