@@ -165,11 +165,12 @@ def read_link(sock, name):
     raise NetfabricError("reading link %r failed: the kernel sent no link message" % name)
 
 
-def neighbour_messages(sock, family, ifindex, what):
+def neighbour_messages(sock, family, ifindex, what, attributes=b""):
     """(data, offset, length) of each RTM_NEWNEIGH message of one dump of ``family`` on ``ifindex``
-    (0: every device); strict checking makes the kernel filter by device."""
+    (0: every device); strict checking makes the kernel filter by device. ``attributes`` are added to
+    the request (the ARP/NDP tables filter by an NDA_IFINDEX attribute, not by ``ifindex``)."""
     sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)
-    request = NDMSG.pack(family, ifindex, 0, 0, 0)
+    request = NDMSG.pack(family, ifindex, 0, 0, 0) + attributes
     sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(request), RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + request)
     while True:
         data = sock.recv(1 << 20)

@@ -65,11 +65,12 @@ def encode(msg_type, flags, seq, ifindex, protocol, entry):
 
 def read_neighbours(sock, ifindex):
     """Every neighbour entry on ``ifindex`` (both families) as (Neighbour, state, protocol)."""
-    sock.setsockopt(fdb.SOL_NETLINK, fdb.NETLINK_GET_STRICT_CHK, 1)
-    request = NDMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + rtnl.nla(NDA_IFINDEX, U32.pack(ifindex))
     found = []
-    for data, header, attrs in rtnl.dump(sock, RTM_GETNEIGH, NDMSG, "neighbours", request=request):
-        family, index, state, _flags, _kind = header
+    for data, offset, length in fdb.neighbour_messages(sock, socket.AF_UNSPEC, 0, "neighbour dump on ifindex %d" % ifindex,
+                                                      rtnl.nla(NDA_IFINDEX, U32.pack(ifindex))):
+        start = offset + rtnl.NLMSGHDR.size
+        family, index, state, _flags, _kind = NDMSG.unpack_from(data, start)
+        attrs = rtnl.attributes(data, start + NDMSG.size, offset + length)
         if index != ifindex or NDA_DST not in attrs or family not in (socket.AF_INET, socket.AF_INET6):
             continue
         address = socket.inet_ntop(family, data[slice(*attrs[NDA_DST])])
