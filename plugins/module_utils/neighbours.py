@@ -66,8 +66,8 @@ def encode(msg_type, flags, seq, ifindex, protocol, entry):
 def read_neighbours(sock, ifindex):
     """Every neighbour entry on ``ifindex`` (both families) as (Neighbour, state, protocol)."""
     found = []
-    for data, offset, length in fdb.neighbour_messages(sock, socket.AF_UNSPEC, 0, "neighbour dump on ifindex %d" % ifindex,
-                                                      rtnl.nla(NDA_IFINDEX, U32.pack(ifindex))):
+    what, by_device = "neighbour dump on ifindex %d" % ifindex, rtnl.nla(NDA_IFINDEX, U32.pack(ifindex))
+    for data, offset, length in fdb.neighbour_messages(sock, socket.AF_UNSPEC, 0, what, by_device):
         start = offset + rtnl.NLMSGHDR.size
         family, index, state, _flags, _kind = NDMSG.unpack_from(data, start)
         attrs = rtnl.attributes(data, start + NDMSG.size, offset + length)

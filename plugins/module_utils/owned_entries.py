@@ -123,8 +123,8 @@ class OwnedEntries(Resource):
             return before, []
         # Removals first: an entry whose key stays but whose value changed must go before its replacement.
         operations = [(self.DEL, e) for e in remove] + [(self.NEW, e) for e in add]
-        text = "program %d %s %s %s (+%d -%d)" % (len(operations), self.noun, "via" if self.items == "routes" else "on",
-                                                   self.dev, len(add), len(remove))
+        where = "via" if self.items == "routes" else "on"
+        text = "program %d %s %s %s (+%d -%d)" % (len(operations), self.noun, where, self.dev, len(add), len(remove))
         return self._view(self.planned), [Step(text, lambda: self.apply(operations))]
 
     def apply(self, operations):
