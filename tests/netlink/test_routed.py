@@ -244,11 +244,17 @@ def test_fleet_change_adds_then_removes_a_peer_everywhere(lab):
     # A route through the VTEP that someone else owns (proto static) is never touched.
     sh("ip", "route", "add", "10.244.200.0/24", "dev", "flannel.1", "proto", "static", ns=ns["h1"])
     grown = write_inventory(base, base / "lab.yml", ["h1", "h2", "h3", "h4"], lab["h3_mac"])
-    converge(grown)
     h4 = ("10.244.3", derived_mac(UNDERLAY["h4"]), UNDERLAY["h4"])
     h3 = (H3_SUBNET, lab["h3_mac"], UNDERLAY["h3"])
     peers = {"h1": ("10.244.1", derived_mac(UNDERLAY["h1"]), UNDERLAY["h1"]),
              "h2": ("10.244.2", derived_mac(UNDERLAY["h2"]), UNDERLAY["h2"])}
+    # h4 excluded with --limit: still a peer (planned subnet, derived MAC), and not touched itself.
+    settle(ns["h4"])
+    h4_before = state_with_neighbours(ns["h4"])
+    recap = converge(grown, "--limit", "h1:h2")
+    assert sorted(recap) == ["h1", "h2"] and state_with_neighbours(ns["h4"]) == h4_before
+    assert owned(ns["h2"]) == expected_entries([peers["h1"], h3, h4])
+    converge(grown)
     assert owned(ns["h2"]) == expected_entries([peers["h1"], h3, h4])
     routes, neighbours, forwarding = owned(ns["h1"])
     assert (routes, neighbours, forwarding) == (
