@@ -8,6 +8,7 @@
 1. fdb_entry vs bridge(8) (bench_fdb.py)    2. a no-change task vs ansible.builtin.command, and
 3. playbooks/overlay.yml on labs (bench_ansible.py)    4. the IP planner (bench_ip_plan.py)
 5. fabric_info reading a host with 10,000 forwarding entries vs iproute2 (bench_fabric_info.py).
+6. the routed overlay: per-peer entries vs ip/bridge -batch, playbooks/routed.yml on a lab (bench_routed.py).
 ``--quick`` is a smoke run with the smallest sizes (seconds to a minute, not for the record).
 """
 from __future__ import absolute_import, division, print_function
@@ -23,6 +24,7 @@ import bench_ansible  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fabric_info  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fdb  # noqa: E402  pylint: disable=wrong-import-position
 import bench_ip_plan  # noqa: E402  pylint: disable=wrong-import-position
+import bench_routed  # noqa: E402  pylint: disable=wrong-import-position
 import common  # noqa: E402  pylint: disable=wrong-import-position
 
 FDB_TARGET = 10000
@@ -60,6 +62,16 @@ host (the range is wider on the first host, which runs the `run_once` planning t
 per host* counts executions of netfabric.core modules including loop items. The re-run must
 change nothing (checked). Wall times grow with the number of hosts because every host's tasks run
 on this machine's cores; the work per host does not."""
+NOTES_ROUTED = """\
+Entries: what the routed overlay programs per peer (flannel's vxlan backend: a route `SUBNET via
+VTEP_ADDRESS onlink`, a permanent neighbour entry, a forwarding entry), for N peers on one VTEP.
+*baseline* is one `ip -batch` (routes, neighbours) or `bridge -batch` (forwarding entries) process
+with the same entries; *module in-process* is `RouteEntries` / `NeighbourEntries` / `FdbEntries`
+`.converge()` with `exclusive` (validation, link lookup, one dump, the set difference, the batch, the
+read-back); the re-run compares with one `ip -j route show` / `ip -j neigh show` / `bridge -j fdb
+show`. Play: `playbooks/routed.yml` with one container per host on a fresh lab; the re-run must
+change nothing and every host must end with N-1 routes, neighbour and forwarding entries (counted
+with `ip -j` / `bridge -j` on every host, checked)."""
 
 NOTES_INFO = """\
 One namespace with a tenant bridge and an IPv4 VTEP holding a flood list of 250 peers and N static
@@ -82,10 +94,14 @@ def parse_args(argv):
     parser.add_argument("--overlay-repeat", type=int, default=1)
     parser.add_argument("--ip-plan-repeat", type=int, default=3)
     parser.add_argument("--info-sizes", default="1000,10000", help="fabric_info: MAC entries on the VTEP")
+    parser.add_argument("--routed-peers", default="1000")
+    parser.add_argument("--routed-repeat", type=int, default=5)
+    parser.add_argument("--routed-hosts", default="16")
     args = parser.parse_args(argv)
     if args.quick:
         args.fdb_sizes, args.fdb_repeat, args.task_rounds = "1000", 1, 2
         args.overlay_hosts, args.ip_plan_repeat, args.info_sizes = "", 1, "1000"
+        args.routed_repeat, args.routed_hosts = 1, ""
     return args
 
 
@@ -123,7 +139,7 @@ def _met(condition):
 
 
 def report(args, results, started, seconds):
-    fdb_rows, ansible, ip_rows, info_rows, facts = results
+    fdb_rows, ansible, ip_rows, info_rows, routed, facts = results
     lines = ["# Benchmarks", "",
              "Produced by `make bench` (`python bench/run.py`) on %s in %.0f s. Every figure is the median of"
              " the runs given per table, measured side by side with its baseline in the same run. The machine is"
@@ -148,6 +164,14 @@ def report(args, results, started, seconds):
     if info_rows:
         lines += ["## 5. fabric_info on one host (%d runs per figure)" % args.fdb_repeat, "",
                   bench_fabric_info.table(info_rows, markdown=True), "", NOTES_INFO, ""]
+    routed_tables = bench_routed.tables(routed, True)
+    if routed.get("entries"):
+        lines += ["## 6. Routed overlay (flannel style)", "",
+                  "Per-peer entries on one VTEP (%d runs per figure):" % args.routed_repeat, "", routed_tables.pop(0), ""]
+    if routed.get("play"):
+        lines += ["`playbooks/routed.yml` on netns labs:", "", routed_tables.pop(0), ""]
+    if routed.get("entries") or routed.get("play"):
+        lines += [NOTES_ROUTED, ""]
     return "\n".join(lines)
 
 
@@ -164,12 +188,14 @@ def main(argv=None):
                                   "--overlay-repeat", str(args.overlay_repeat)])
     ip_rows = bench_ip_plan.main(["--repeat", str(args.ip_plan_repeat)] + (["--quick"] if args.quick else []))
     info_rows = bench_fabric_info.main(["--sizes", args.info_sizes, "--repeat", str(args.fdb_repeat)])
+    routed = bench_routed.main(["--peers", args.routed_peers, "--repeat", str(args.routed_repeat),
+                                "--hosts", args.routed_hosts])
     seconds = time.monotonic() - begin
     facts["load average"] += ", %.2f %.2f %.2f (end)" % os.getloadavg()
     print(targets(fdb_rows, ansible, False))
     if not args.no_write:
         with open(args.output, "w") as out:
-            out.write(report(args, (fdb_rows, ansible, ip_rows, info_rows, facts), started, seconds) + "\n")
+            out.write(report(args, (fdb_rows, ansible, ip_rows, info_rows, routed, facts), started, seconds) + "\n")
         print("wrote %s" % args.output)
 
 

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, owned_addresses, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, owned_addresses, read_addresses, resolver
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 IANA_VXLAN_PORT = 4789
@@ -28,6 +28,8 @@ ARGUMENT_SPEC = dict(
     mtu=dict(type="int"),
     master=dict(type="str"),
     neigh_suppress=dict(type="bool"),
+    mac=dict(type="str"),
+    addresses=dict(type="list", elements="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     netns=dict(type="str"),
 )
@@ -54,6 +56,9 @@ class VxlanVtep(Resource):
         self.neigh_suppress = params["neigh_suppress"]
         if self.neigh_suppress is not None and self.master is None:
             validate.fail("neigh_suppress", self.neigh_suppress, "is a bridge port flag and needs master")
+        # None: the kernel's random MAC / whatever addresses the VTEP has are left alone.
+        self.mac = validate.mac("mac", params["mac"], allow_zero=False)
+        self.addresses = validate.cidr_list("addresses", params["addresses"])
         self.ns = Namespace(validate.netns("netns", params["netns"]))
 
     def close(self):
@@ -70,6 +75,10 @@ class VxlanVtep(Resource):
                      master=view["master"])
         if "port" in view:
             state["neigh_suppress"] = view["port"]["neigh_suppress"]
+        if self.mac is not None:
+            state["mac"] = view["mac"]
+        if self.addresses is not None:
+            state["addresses"] = [str(a) for a in read_addresses(self.ns, view["index"])]
         return state
 
     def _check_environment(self):
@@ -106,15 +115,23 @@ class VxlanVtep(Resource):
         if master is not None:
             after["neigh_suppress"] = (self.neigh_suppress if self.neigh_suppress is not None
                                        else before.get("neigh_suppress", False))
+        if self.mac is not None:
+            after["mac"] = self.mac
+        if self.addresses is not None:
+            after["addresses"] = [str(a) for a in self.addresses]
         steps = []
         recreate = before["state"] == "present" and any(before[k] != after[k] for k in IMMUTABLE)
         if before["state"] == "absent" or recreate:
             if recreate:
                 steps.append(self._delete_for_recreate(before, after, index_of))
             steps.append(self._create(after, index_of))
-            current = {"mtu": None, "learning": self.learning, "ttl": self.ttl, "master": None, "up": False}
+            current = {"mtu": None, "learning": self.learning, "ttl": self.ttl, "master": None, "up": False,
+                       "mac": self.mac, "addresses": []}
         else:
             current = before
+        if self.mac is not None and current["mac"] != self.mac:
+            steps.append(changes.link_set(self.ns, self.name, "mac %s on %s" % (self.mac, self.name), index_of,
+                                          {"address": self.mac}, {"address": current["mac"]}))
         if current["mtu"] != mtu:
             steps.append(changes.link_set(self.ns, self.name, "mtu=%d on %s" % (mtu, self.name), index_of,
                                           {"mtu": mtu}, {"mtu": current["mtu"]} if current["mtu"] else None))
@@ -130,6 +147,10 @@ class VxlanVtep(Resource):
             flag = current.get("neigh_suppress", False) if current["master"] == master else False
             steps.extend(changes.port_flag_steps(self.ns, self.name, index_of, {"neigh_suppress": flag},
                                                  {"neigh_suppress": after["neigh_suppress"]}))
+        if self.addresses is not None:
+            steps.extend(changes.address_steps(self.ns, self.name, index_of,
+                                               [validate.cidr("addresses", a) for a in current["addresses"]],
+                                               self.addresses))
         if not current["up"]:
             steps.append(changes.bring_up(self.ns, self.name, index_of))
         return after, steps
@@ -144,6 +165,8 @@ class VxlanVtep(Resource):
             request["vxlan_group" if ":" not in spec["group"] else "vxlan_group6"] = spec["group"]
         if spec.get("ttl"):
             request["vxlan_ttl"] = spec["ttl"]
+        if spec.get("mac"):
+            request["address"] = spec["mac"]
         return request
 
     def _create(self, spec, index_of):
@@ -165,6 +188,9 @@ class VxlanVtep(Resource):
                 self.ns.ipr.link("set", index=index_of(), master=self.links.index(old_master, "master"))
                 if before.get("neigh_suppress"):
                     self.ns.ipr.brport("set", index=index_of(), neigh_suppress=1)
+            for address in before.get("addresses", []):
+                for step in changes.address_steps(self.ns, self.name, index_of, [], [validate.cidr("addresses", address)]):
+                    step.do()
         return Step("re-create %s (the kernel cannot change %s in place)" % (self.name, changed),
                     lambda: self.ns.ipr.link("del", index=index_of()), restore)
 

@@ -64,6 +64,19 @@ options:
   neigh_suppress:
     description: Bridge port flag that answers ARP/ND locally instead of flooding it (needs O(master)).
     type: bool
+  mac:
+    description:
+      - MAC address of the VTEP (a unicast MAC). Peers that program forwarding and neighbour entries towards
+        this VTEP (a routed overlay, flannel style) need it fixed and known in advance. Omitted, the kernel's
+        random MAC is kept.
+    type: str
+  addresses:
+    description:
+      - The VTEP's own addresses, with prefix (a routed overlay carries its subnet's network address as a /32,
+        as flannel does). The list is exclusive - other global addresses on the VTEP are removed. Omitted, the
+        VTEP's addresses are not managed.
+    type: list
+    elements: str
   state:
     description: Whether the VTEP exists.
     type: str
@@ -79,6 +92,16 @@ EXAMPLES = r'''
     local: 192.0.2.11
     dev: br0
     master: brvni100
+
+- name: Routed overlay VTEP, flannel style (VNI 1, port 8472, fixed MAC, subnet address as /32)
+  netfabric.core.vxlan_vtep:
+    name: flannel.1
+    vni: 1
+    local: 192.0.2.11
+    dev: eth0
+    dstport: 8472
+    mac: "0a:58:c0:00:02:0b"
+    addresses: [10.244.1.0/32]
 
 # Ad hoc across a lab inventory (run twice: changed, then ok):
 #   ansible -i lab/inventory.ini all -m netfabric.core.vxlan_vtep \
