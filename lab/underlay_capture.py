@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Count the VXLAN copies that reach lab hosts' uplinks while something runs (tests and ``bench/``).
 
-One tcpdump per host namespace writes what arrives for that host (outer destination = the host's
+One tcpdump per host namespace (``--immediate-mode``: libpcap would otherwise hold the last second of
+packets in a buffer that SIGINT discards) writes what arrives for that host (outer destination = the host's
 address, UDP port 4789) on its uplink to a pcap file; the files are decoded here (stdlib only), and
 every copy is classified by its inner frame: ARP, ICMP (IPv4), other. A copy is counted once, at the
 host it was sent to, so the sum over all hosts is the number of copies that crossed the underlay.
@@ -85,7 +86,7 @@ class UplinkCapture(object):
             for label, (netns, address) in sorted(self.hosts.items()):
                 bpf = "udp dst port %d and dst host %s" % (self.port, address)
                 self.procs[label] = subprocess.Popen(
-                    ["ip", "netns", "exec", netns, "tcpdump", "-n", "-U", "-s", "256", "-i", self.interface,
+                    ["ip", "netns", "exec", netns, "tcpdump", "-n", "-U", "--immediate-mode", "-s", "256", "-i", self.interface,
                      "-w", self.path(label), bpf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             for label, proc in self.procs.items():
                 self._wait_listening(label, proc)
@@ -117,7 +118,7 @@ class UplinkCapture(object):
             proc.stderr.close()
 
     def __exit__(self, *exc):
-        time.sleep(0.3)  # copies still in flight reach the captures
+        time.sleep(0.5)  # copies still in flight reach the captures (--immediate-mode: no buffering in libpcap)
         self._stop()
         if exc[0] is None:
             self.counts = dict((label, count(self.path(label))) for label in self.procs)
