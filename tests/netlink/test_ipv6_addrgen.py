@@ -6,7 +6,6 @@ input change nothing) and tcpdump in the container (the host end of a veth sends
 """
 import json
 import subprocess
-import time
 
 import pytest
 
@@ -21,7 +20,8 @@ def host(make_netns):
     address is final at once and two state dumps differ only by what a module did."""
     name = make_netns("ag")
     container = make_netns("agc")
-    sh("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0", ns=name)
+    for netns in (name, container):
+        sh("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0", ns=netns)
     sh("ip", "link", "add", "e0", "type", "veth", "peer", "name", "e1", ns=name)
     sh("ip", "addr", "add", UNDERLAY + "/24", "dev", "e0", ns=name)
     sh("ip", "link", "set", "e0", "up", ns=name)
@@ -157,11 +157,15 @@ def ipv6_seen_in_container(host, args, seconds=4):
     container = host["container"]
     sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1", ns=container)
     capture = subprocess.Popen(["ip", "netns", "exec", container, "timeout", str(seconds + 2), "tcpdump", "-n", "-l",
-                                "-i", "any", "ip6"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                "-i", "any", "ip6"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1)  # tcpdump is listening
+        for line in capture.stderr:  # tcpdump says "listening on" once it captures (EOF: it failed)
+            if line.startswith("listening on"):
+                break
+        else:
+            raise AssertionError("tcpdump did not start in %s" % container)
         assert_ok(run_module("veth_pair", args), True)
-        out, _ = capture.communicate(timeout=seconds + 10)
+        out = capture.communicate(timeout=seconds + 10)[0]
     finally:
         if capture.poll() is None:
             capture.kill()
