@@ -157,16 +157,12 @@ def set_addrgenmode(sock, index, mode):
     """``ip link set dev INDEX addrgenmode MODE`` (the IN6_ADDR_GEN_MODE_* number); raises NetfabricError."""
     inet6 = nla(NLA_F_NESTED | socket.AF_INET6, nla(IFLA_INET6_ADDR_GEN_MODE, U8.pack(mode)))
     body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, 0, 0) + nla(NLA_F_NESTED | IFLA_AF_SPEC, inet6)
-    sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 1, 0) + body)
-    data = sock.recv(1 << 16)
-    for offset, _length, kind, _seq in messages(data):
-        if kind == NLMSG_ERROR:
-            code = error_code(data, offset)
-            if code:
-                raise NetfabricError("setting addrgenmode %d on ifindex %d failed: errno %d (%s)"
-                                     % (mode, index, code, os.strerror(code)))
-            return
-    raise NetfabricError("setting addrgenmode on ifindex %d: the kernel sent no acknowledgement" % index)
+
+    def encode(_mode, flags, seq):
+        return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_SETLINK, NLM_F_REQUEST | flags, seq, 0) + body
+    for _mode, code in send_batch(sock, [mode], encode):
+        raise NetfabricError("setting addrgenmode %d on ifindex %d failed: errno %d (%s)"
+                             % (mode, index, code, os.strerror(code)))
 
 
 def read_addresses(sock):
