@@ -8,7 +8,8 @@
 1. fdb_entry vs bridge(8) (bench_fdb.py)    2. a no-change task vs ansible.builtin.command, and
 3. playbooks/overlay.yml on labs (bench_ansible.py)    4. the IP planner (bench_ip_plan.py)
 5. fabric_info reading a host with 10,000 forwarding entries vs iproute2 (bench_fabric_info.py).
-6. the routed overlay: per-peer entries vs ip/bridge -batch, playbooks/routed.yml on a lab (bench_routed.py).
+6. the routed overlay: per-peer entries vs ip/bridge -batch, playbooks/routed.yml on a lab (bench_routed.py)
+7. underlay copies per unicast overlay frame, before/after MAC learning (bench_unicast.py).
 ``--quick`` is a smoke run with the smallest sizes (seconds to a minute, not for the record).
 """
 from __future__ import absolute_import, division, print_function
@@ -25,6 +26,7 @@ import bench_fabric_info  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fdb  # noqa: E402  pylint: disable=wrong-import-position
 import bench_ip_plan  # noqa: E402  pylint: disable=wrong-import-position
 import bench_routed  # noqa: E402  pylint: disable=wrong-import-position
+import bench_unicast  # noqa: E402  pylint: disable=wrong-import-position
 import common  # noqa: E402  pylint: disable=wrong-import-position
 
 FDB_TARGET = 10000
@@ -97,15 +99,27 @@ def parse_args(argv):
     parser.add_argument("--routed-peers", default="1000")
     parser.add_argument("--routed-repeat", type=int, default=5)
     parser.add_argument("--routed-hosts", default="16")
+    parser.add_argument("--unicast-hosts", default="3,8,16")
     args = parser.parse_args(argv)
     if args.quick:
         args.fdb_sizes, args.fdb_repeat, args.task_rounds = "1000", 1, 2
         args.overlay_hosts, args.ip_plan_repeat, args.info_sizes = "", 1, "1000"
-        args.routed_repeat, args.routed_hosts = 1, ""
+        args.routed_repeat, args.routed_hosts, args.unicast_hosts = 1, "", ""
     return args
 
 
-def targets(fdb_rows, ansible, markdown):
+NOTES_UNICAST = """\
+`playbooks/overlay.yml` with `lab/demo-vars.yml` on a fresh lab per size; *before* = the role with MAC
+learning forced off (`-e overlay_vtep_learning=false`, the flood list only: the static control plane
+before issue 13), *after* = the same lab re-converged with the role's defaults (learning on in the
+static control plane). Each phase flushes the two containers' ARP caches, then c1 on h1 pings c1 on h2
+(50 pings, 20 ms apart) while tcpdump on every host's uplink records the VXLAN copies addressed to it.
+*copies per unicast frame* = ICMP copies received by all hosts / ICMP frames (requests + replies); the
+physical limit is 1. *uninvolved* hosts are h3..hN. ARP requests stay broadcasts (head-end
+replicated to every peer): no ARP suppression, see the overlay role README."""
+
+
+def targets(fdb_rows, ansible, markdown, unicast=()):
     """The issue's targets, each with the measured figure and whether it is met."""
     rows = []
     for r in fdb_rows:
@@ -131,6 +145,10 @@ def targets(fdb_rows, ansible, markdown):
             small["tasks_max"], small["modules_max"], large["tasks_max"], large["modules_max"])
         rows.append(["overlay tasks per host, %d vs %d hosts" % (small["hosts"], large["hosts"]), "the same",
                      shape, _met(same)])
+    for r in unicast:
+        if r["phase"].startswith("after"):
+            rows.append(["underlay copies per unicast overlay frame, %d hosts" % r["hosts"], "1 (physical limit)",
+                         "%.2f" % r["copies_per_frame"], _met(r["pings_ok"] and r["copies_per_frame"] <= 1.02)])
     return common.render(["target", "goal", "measured wall (CPU)", "met wall (CPU)"], rows, markdown)
 
 
@@ -139,14 +157,14 @@ def _met(condition):
 
 
 def report(args, results, started, seconds):
-    fdb_rows, ansible, ip_rows, info_rows, routed, facts = results
+    fdb_rows, ansible, ip_rows, info_rows, routed, unicast_rows, facts = results
     lines = ["# Benchmarks", "",
              "Produced by `make bench` (`python bench/run.py`) on %s in %.0f s. Every figure is the median of"
              " the runs given per table, measured side by side with its baseline in the same run. The machine is"
              " shared: the load average is recorded before and after, and timings under load vary between runs"
              " (ratios, measured side by side, vary less)." % (started, seconds), "",
              common.render(["machine", ""], [[k, str(v)] for k, v in facts.items()], True), "",
-             "## Targets", "", targets(fdb_rows, ansible, True), ""]
+             "## Targets", "", targets(fdb_rows, ansible, True, unicast_rows), ""]
     if fdb_rows:
         empty, again = bench_fdb.tables(fdb_rows, True)
         lines += ["## 1. fdb_entry on one VTEP (%d runs per figure)" % args.fdb_repeat, "",
@@ -172,6 +190,9 @@ def report(args, results, started, seconds):
         lines += ["`playbooks/routed.yml` on netns labs:", "", routed_tables.pop(0), ""]
     if routed.get("entries") or routed.get("play"):
         lines += [NOTES_ROUTED, ""]
+    if unicast_rows:
+        lines += ["## 7. Unicast across the underlay, before and after MAC learning (1 run per size)", "",
+                  bench_unicast.render(unicast_rows, markdown=True), "", NOTES_UNICAST, ""]
     return "\n".join(lines)
 
 
@@ -190,12 +211,16 @@ def main(argv=None):
     info_rows = bench_fabric_info.main(["--sizes", args.info_sizes, "--repeat", str(args.fdb_repeat)])
     routed = bench_routed.main(["--peers", args.routed_peers, "--repeat", str(args.routed_repeat),
                                 "--hosts", args.routed_hosts])
+    unicast_rows = bench_unicast.main(["--hosts", args.unicast_hosts]) if args.unicast_hosts else []
     seconds = time.monotonic() - begin
     facts["load average"] += ", %.2f %.2f %.2f (end)" % os.getloadavg()
-    print(targets(fdb_rows, ansible, False))
+    print(targets(fdb_rows, ansible, False, unicast_rows))
+    if unicast_rows:
+        print(bench_unicast.render(unicast_rows))
     if not args.no_write:
         with open(args.output, "w") as out:
-            out.write(report(args, (fdb_rows, ansible, ip_rows, info_rows, routed, facts), started, seconds) + "\n")
+            out.write(report(args, (fdb_rows, ansible, ip_rows, info_rows, routed, unicast_rows, facts), started,
+                             seconds) + "\n")
         print("wrote %s" % args.output)
 
 

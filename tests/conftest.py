@@ -93,9 +93,10 @@ def dump_state(*namespaces):
         parts.append(("route", ns, ip_json(ns, "route", "show", "table", "all")))
         parts.append(("route6", ns, ip_json(ns, "-6", "route", "show", "table", "all")))
         fdb_out = sh("bridge", "-j", "fdb", "show", ns=ns)
-        # Entries a bridge learned from traffic (state "") come and go with the traffic: not state.
+        # Entries a bridge or a learning VTEP learned from traffic (state "") come and go with the traffic
+        # and age out: not state.
         entries = json.loads(fdb_out) if fdb_out.strip() else []
-        parts.append(("fdb", ns, [e for e in entries if e.get("state") or "master" not in e]))
+        parts.append(("fdb", ns, [e for e in entries if e.get("state")]))
     return json.dumps(parts, sort_keys=True, indent=1)
 
 

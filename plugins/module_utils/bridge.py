@@ -5,7 +5,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, read_addresses, resolver
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
@@ -18,6 +18,7 @@ ARGUMENT_SPEC = dict(
     vlan_filtering=dict(type="bool"),
     mac=dict(type="str"),
     addresses=dict(type="list", elements="str"),
+    ipv6_addrgen=addrgen.SPEC,
     netns=dict(type="str"),
 )
 
@@ -31,23 +32,26 @@ class Bridge(Resource):
         self.vlan_filtering = params["vlan_filtering"]
         self.mac = validate.mac("mac", params["mac"], allow_zero=False)
         self.addresses = validate.cidr_list("addresses", params["addresses"])
+        self.ipv6_addrgen = params["ipv6_addrgen"]
         self.ns = Namespace(validate.netns("netns", params["netns"]))
 
     def close(self):
         self.ns.close()
 
     def read(self):
-        view = LinkTable(self.ns).get(self.name)
+        view = self.view = LinkTable(self.ns).get(self.name)
         if view is None:
             return {"name": self.name, "state": "absent"}
         if view["kind"] != "bridge":
             raise NetfabricError("name: link %r exists but is a %s, not a bridge; remove it or pick another name"
                                  % (self.name, view["kind"] or "device without kind"))
-        return {
+        state = {
             "name": self.name, "state": "present", "up": view["up"], "mtu": view["mtu"], "mac": view["mac"],
             "stp": view["bridge"]["stp"], "vlan_filtering": view["bridge"]["vlan_filtering"],
             "addresses": [i.with_prefixlen for i in read_addresses(self.ns, view["index"])],
         }
+        state.update(addrgen.read(self.ns, view, self.ipv6_addrgen))
+        return state
 
     def plan(self, before):
         if self.state == "absent":
@@ -58,6 +62,7 @@ class Bridge(Resource):
         wanted = {"mtu": self.mtu, "mac": self.mac, "stp": self.stp, "vlan_filtering": self.vlan_filtering}
         wanted = dict((k, v) for k, v in wanted.items() if v is not None)
         after = dict(before, state="present", up=True, **wanted)
+        after.update(addrgen.desired(self.ipv6_addrgen))
         if self.addresses is not None:
             after["addresses"] = [i.with_prefixlen for i in self.addresses]
         index_of = resolver(self.ns, self.name)
@@ -73,9 +78,11 @@ class Bridge(Resource):
         steps.extend(self._attribute_steps(current, wanted, index_of))
         if self.addresses is not None:
             steps.extend(changes.address_steps(self.ns, self.name, index_of, current_addresses, self.addresses))
+        steps.extend(addrgen.steps(self.ns, self.name, index_of, self.view, self.ipv6_addrgen))
         if not before.get("up"):
             steps.append(changes.bring_up(self.ns, self.name, index_of))
-        self.verify_keys = ["state", "up"] + sorted(wanted) + (["addresses"] if self.addresses is not None else [])
+        self.verify_keys = (["state", "up"] + sorted(wanted) + (["addresses"] if self.addresses is not None else [])
+                            + sorted(addrgen.desired(self.ipv6_addrgen)))
         return after, steps
 
     def _create(self):

@@ -18,6 +18,7 @@ from ansible_collections.netfabric.core.plugins.module_utils.netlink import Netf
 IFF_UP = 1
 RT_TABLE_MAIN = 254
 RTPROT_KERNEL = 2
+RT_SCOPE_LINK = 253
 # Port flag option -> IFLA_BRPORT_* attribute (pyroute2 keyword) ; ``hairpin`` is the port "mode".
 PORT_FLAGS = {
     "learning": "learning",
@@ -81,6 +82,7 @@ class LinkTable:
             "up": bool(msg["flags"] & IFF_UP),
             "link": msg.get("link"),
             "link_netnsid": msg.get("link_netnsid"),
+            "addrgenmode": msg.get("addrgenmode"),
         }
         data = info["data"] if info is not None else {}
         if kind == "vxlan":
@@ -111,6 +113,13 @@ def read_addresses(ns, index):
         addr = msg["address"] if msg["family"] == socket.AF_INET6 else (msg["local"] or msg["address"])
         found.append(ipaddress.ip_interface("%s/%d" % (addr, msg["prefixlen"])))
     return sorted(found, key=lambda i: (i.version, int(i.ip)))
+
+
+def read_link_local(ns, index):
+    """IPv6 link-local (scope link) addresses on a link: the ones the kernel generates by itself."""
+    found = [ipaddress.ip_interface("%s/%d" % (msg["address"], msg["prefixlen"])) for msg in rtnl.read_addresses(ns.raw)
+             if msg["index"] == index and msg["family"] == socket.AF_INET6 and msg["scope"] == RT_SCOPE_LINK]
+    return sorted(found, key=lambda i: int(i.ip))
 
 
 def owned_addresses(ns):

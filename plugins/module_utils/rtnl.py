@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Raw rtnetlink reads: link and address dumps decoded with ``struct``, without pyroute2.
 
+(And one write: the IPv6 address generation mode, a nested IFLA_AF_SPEC attribute.)
+
 A task that changes nothing only reads, and loading pyroute2's IPRoute (it pulls in asyncio) cost
 ~100 ms of a no-change task's ~400 ms. So the reads every module starts with (links, addresses)
 go through one plain NETLINK_ROUTE socket and decode only the attributes the modules compare;
@@ -19,9 +21,11 @@ from ansible_collections.netfabric.core.plugins.module_utils.netlink import Netf
 
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
-RTM_NEWLINK, RTM_GETLINK, RTM_NEWADDR, RTM_GETADDR = 16, 18, 20, 22
+RTM_NEWLINK, RTM_GETLINK, RTM_SETLINK, RTM_NEWADDR, RTM_GETADDR = 16, 18, 19, 20, 22
 NLA_TYPE_MASK = 0x3FFF  # strips NLA_F_NESTED / NLA_F_NET_BYTEORDER
+NLA_F_NESTED = 0x8000
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO, IFLA_LINK_NETNSID = 1, 3, 4, 5, 10, 18, 37
+IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE = 26, 8
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 
@@ -137,8 +141,28 @@ def read_links(sock):
                       "mtu": u32(IFLA_MTU), "master": u32(IFLA_MASTER), "link": u32(IFLA_LINK),
                       "link_netnsid": u32(IFLA_LINK_NETNSID, signed=True),
                       "address": data[slice(*attrs[IFLA_ADDRESS])].hex(":") if IFLA_ADDRESS in attrs else None,
-                      "linkinfo": _linkinfo(data, attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else None})
+                      "linkinfo": _linkinfo(data, attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else None,
+                      "addrgenmode": _addrgenmode(data, attrs[IFLA_AF_SPEC]) if IFLA_AF_SPEC in attrs else None})
     return links
+
+
+def _addrgenmode(data, span):
+    """IFLA_AF_SPEC -> AF_INET6 -> IFLA_INET6_ADDR_GEN_MODE (None: no IPv6 on the link)."""
+    inet6 = attributes(data, *span).get(socket.AF_INET6)
+    mode = attributes(data, *inet6).get(IFLA_INET6_ADDR_GEN_MODE) if inet6 else None
+    return _decode(data, mode, "u8") if mode else None
+
+
+def set_addrgenmode(sock, index, mode):
+    """``ip link set dev INDEX addrgenmode MODE`` (the IN6_ADDR_GEN_MODE_* number); raises NetfabricError."""
+    inet6 = nla(NLA_F_NESTED | socket.AF_INET6, nla(IFLA_INET6_ADDR_GEN_MODE, U8.pack(mode)))
+    body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, 0, 0) + nla(NLA_F_NESTED | IFLA_AF_SPEC, inet6)
+
+    def encode(_mode, flags, seq):
+        return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_SETLINK, NLM_F_REQUEST | flags, seq, 0) + body
+    for _mode, code in send_batch(sock, [mode], encode):
+        raise NetfabricError("setting addrgenmode %d on ifindex %d failed: errno %d (%s)"
+                             % (mode, index, code, os.strerror(code)))
 
 
 def read_addresses(sock):

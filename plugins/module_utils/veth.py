@@ -16,7 +16,7 @@ import fcntl
 import os
 import socket
 
-from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, resolver, route_request)
@@ -30,6 +30,7 @@ ARGUMENT_SPEC = dict(
     mtu=dict(type="int"),
     peer_addresses=dict(type="list", elements="str"),
     peer_gateway=dict(type="str"),
+    ipv6_addrgen=addrgen.SPEC,
     state=dict(type="str", default="present", choices=["present", "absent"]),
     netns=dict(type="str"),
 )
@@ -118,6 +119,7 @@ class VethPair(Resource):
         self.mtu = validate.mtu("mtu", params["mtu"])
         self.peer_addresses = validate.cidr_list("peer_addresses", params["peer_addresses"])
         self.peer_gateway = self._gateway(params["peer_gateway"])
+        self.ipv6_addrgen = params["ipv6_addrgen"]
         netns = validate.netns("netns", params["netns"])
         self.peer_spec = validate.netns("peer_netns", params["peer_netns"])
         if self.master is not None and self.master == self.name:
@@ -200,6 +202,7 @@ class VethPair(Resource):
         self._where, self._host, self._peer = where, host, peer
         self.host_index = host["index"]
         state = {"name": self.name, "state": "present", "up": host["up"], "mtu": host["mtu"], "master": host["master"]}
+        state.update(addrgen.read(self.ns, host, self.ipv6_addrgen))
         if where == AT_DESIRED:
             state["peer_netns"] = self.peer_spec
         elif where == IN_HOST_NS:
@@ -240,18 +243,18 @@ class VethPair(Resource):
         steps = []
         # What the peer looks like once it is where it belongs (before the attribute steps).
         peer_now = {"name": self.peer, "mtu": None, "up": False, "addresses": [], "gateway": None, "lo_up": None}
-        host_now = {"mtu": None, "master": None, "up": False}
+        host_now = {"mtu": None, "master": None, "up": False, "view": None}
         where = self._where
         if where == AT_DESIRED:
             peer_now.update(name=before["peer"], mtu=before["peer_mtu"], up=before["peer_up"],
                             addresses=before["peer_addresses"], gateway=before.get("peer_gateway"))
-            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"])
+            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"], view=self._host)
             if before["peer"] != self.peer:
                 self._check_free(peer_table, self.peer)
                 steps.append(self._rename(before["peer"], self.peer))
         elif where == IN_HOST_NS:
             self._check_free(peer_table, self.peer)
-            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"])
+            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"], view=self._host)
             peer_now["mtu"] = before["peer_mtu"]
             steps.append(self._move(before["peer"], self.peer))
         else:
@@ -343,6 +346,7 @@ class VethPair(Resource):
                                           {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
         if self.master is not None and host_now["master"] != self.master:
             steps.append(self._set_master(host_of, host_now["master"]))
+        steps.extend(addrgen.steps(self.ns, self.name, host_of, host_now["view"], self.ipv6_addrgen))
         if not host_now["up"]:
             steps.append(changes.bring_up(self.ns, self.name, host_of))
         if peer_now["lo_up"] is False:
@@ -396,7 +400,8 @@ class VethPair(Resource):
             after["peer_lo_up"] = True
         if self.peer_gateway is not None:
             after["peer_gateway"] = str(self.peer_gateway)
-        keys = ["state", "up", "peer", "peer_up", "peer_netns"]
+        after.update(addrgen.desired(self.ipv6_addrgen))
+        keys = ["state", "up", "peer", "peer_up", "peer_netns"] + sorted(addrgen.desired(self.ipv6_addrgen))
         keys += [k for k, v in (("mtu", self.mtu), ("peer_mtu", self.mtu), ("master", self.master),
                                 ("peer_addresses", self.peer_addresses), ("peer_gateway", self.peer_gateway)) if v is not None]
         if not self.peer_same:

@@ -5,7 +5,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, owned_addresses, read_addresses, resolver
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
@@ -30,6 +30,7 @@ ARGUMENT_SPEC = dict(
     neigh_suppress=dict(type="bool"),
     mac=dict(type="str"),
     addresses=dict(type="list", elements="str"),
+    ipv6_addrgen=addrgen.SPEC,
     state=dict(type="str", default="present", choices=["present", "absent"]),
     netns=dict(type="str"),
 )
@@ -59,6 +60,7 @@ class VxlanVtep(Resource):
         # None: the kernel's random MAC / whatever addresses the VTEP has are left alone.
         self.mac = validate.mac("mac", params["mac"], allow_zero=False)
         self.addresses = validate.cidr_list("addresses", params["addresses"])
+        self.ipv6_addrgen = params["ipv6_addrgen"]
         self.ns = Namespace(validate.netns("netns", params["netns"]))
 
     def close(self):
@@ -79,6 +81,7 @@ class VxlanVtep(Resource):
             state["mac"] = view["mac"]
         if self.addresses is not None:
             state["addresses"] = [str(a) for a in read_addresses(self.ns, view["index"])]
+        state.update(addrgen.read(self.ns, view, self.ipv6_addrgen))
         return state
 
     def _check_environment(self):
@@ -119,6 +122,7 @@ class VxlanVtep(Resource):
             after["mac"] = self.mac
         if self.addresses is not None:
             after["addresses"] = [str(a) for a in self.addresses]
+        after.update(addrgen.desired(self.ipv6_addrgen))
         steps = []
         recreate = before["state"] == "present" and any(before[k] != after[k] for k in IMMUTABLE)
         if before["state"] == "absent" or recreate:
@@ -127,8 +131,10 @@ class VxlanVtep(Resource):
             steps.append(self._create(after, index_of))
             current = {"mtu": None, "learning": self.learning, "ttl": self.ttl, "master": None, "up": False,
                        "mac": self.mac, "addresses": []}
+            view = None
         else:
             current = before
+            view = self.links.get(self.name)
         if self.mac is not None and current["mac"] != self.mac:
             steps.append(changes.link_set(self.ns, self.name, "mac %s on %s" % (self.mac, self.name), index_of,
                                           {"address": self.mac}, {"address": current["mac"]}))
@@ -151,6 +157,7 @@ class VxlanVtep(Resource):
             steps.extend(changes.address_steps(self.ns, self.name, index_of,
                                                [validate.cidr("addresses", a) for a in current["addresses"]],
                                                self.addresses))
+        steps.extend(addrgen.steps(self.ns, self.name, index_of, view, self.ipv6_addrgen))
         if not current["up"]:
             steps.append(changes.bring_up(self.ns, self.name, index_of))
         return after, steps
@@ -183,6 +190,8 @@ class VxlanVtep(Resource):
 
         def restore():
             self.ns.ipr.link("add", **old_request)
+            if before.get(addrgen.OPTION) is False:  # before it comes up: no link-local appears
+                rtnl.set_addrgenmode(self.ns.raw, index_of(), addrgen.MODE_NONE)
             self.ns.ipr.link("set", index=index_of(), mtu=old_mtu, state="up")
             if old_master:
                 self.ns.ipr.link("set", index=index_of(), master=self.links.index(old_master, "master"))

@@ -16,6 +16,7 @@ author:
   - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
   - netfabric.core.netns
+  - netfabric.core.ipv6_addrgen
 options:
   name:
     description: Bridge name (1-15 characters of C([A-Za-z0-9_.-])).
@@ -62,6 +63,12 @@ EXAMPLES = r'''
   netfabric.core.bridge:
     name: brvni100
     netns: lab-h1
+
+- name: Tenant bridge without any host address (no IPv6 link-local either)
+  netfabric.core.bridge:
+    name: brv100
+    addresses: []
+    ipv6_addrgen: false
 
 - name: Remove a bridge
   netfabric.core.bridge:

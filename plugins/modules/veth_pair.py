@@ -25,6 +25,7 @@ author:
   - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
   - netfabric.core.netns
+  - netfabric.core.ipv6_addrgen
 options:
   name:
     description:
@@ -84,6 +85,16 @@ EXAMPLES = r'''
     peer_addresses:
       - 192.0.2.21/24
     peer_gateway: 192.0.2.1
+
+- name: Tenant container on a pure layer-2 bridge - the host end carries no address, not even a link-local
+  netfabric.core.veth_pair:
+    name: oc1
+    peer: eth1
+    peer_netns: c1
+    master: brv100
+    peer_addresses:
+      - 198.51.100.2/24
+    ipv6_addrgen: false
 
 - name: Peer end in the namespace of a running process
   netfabric.core.veth_pair:

@@ -24,6 +24,7 @@ author:
   - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
   - netfabric.core.netns
+  - netfabric.core.ipv6_addrgen
 options:
   name:
     description: VTEP device name, for example C(vx100).
@@ -92,6 +93,7 @@ EXAMPLES = r'''
     local: 192.0.2.11
     dev: br0
     master: brvni100
+    ipv6_addrgen: false   # pure layer 2: no link-local address on the VTEP
 
 - name: Routed overlay VTEP, flannel style (VNI 1, port 8472, fixed MAC, subnet address as /32)
   netfabric.core.vxlan_vtep:

@@ -74,7 +74,9 @@ def learned_on_bridge(ns, bridge, mac=INJECTED_MAC):
 
 
 def forget(ns, bridge, mac=INJECTED_MAC):
-    sh("bridge", "fdb", "del", mac, "dev", "vx" + bridge[3:], "master", ns=ns, check=False)
+    """Drop what the frame taught: the tenant bridge's entry and the (learning) VTEP's own."""
+    for where in ("master", "self"):
+        sh("bridge", "fdb", "del", mac, "dev", "vx" + bridge[3:], where, ns=ns, check=False)
 
 
 def dropped(ns):

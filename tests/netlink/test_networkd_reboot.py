@@ -108,8 +108,10 @@ def test_rendered_files_and_check_mode_changes_nothing(fabric):
     assert "Address=192.0.2.11/24" in h1["10-netfabric-br0.network"]
     assert "Gateway=192.0.2.1" in h1["10-netfabric-br0.network"]
     assert "Bridge=br0" in h1["10-netfabric-eth0.network"] and "Address" not in h1["10-netfabric-eth0.network"]
-    for key in ("VNI=100", "Local=192.0.2.11", "DestinationPort=4789", "MacLearning=no", "MTUBytes=1450"):
+    for key in ("VNI=100", "Local=192.0.2.11", "DestinationPort=4789", "MacLearning=yes", "MTUBytes=1450"):
         assert key in h1["10-netfabric-vx100.netdev"], key
+    for name in ("10-netfabric-brv100.network", "10-netfabric-vx100.network"):  # tenant links: no host address
+        assert "LinkLocalAddressing=no" in h1[name] and "IPv6AcceptRA=no" in h1[name], name
     assert "Destination=192.0.2.12" in h1["10-netfabric-vx100.network"]
     assert "Destination=192.0.2.11" in files(fabric["root"], "h2")["10-netfabric-vx200.network"]
     before = files(fabric["root"], "h1"), files(fabric["root"], "h2")
@@ -229,12 +231,16 @@ def test_reboot_networkd_rebuilds_the_fabric(fabric, tmp_path):
             vx = link(h1, "vx%d" % vni)
             data = vx["linkinfo"]["info_data"]
             assert (data["id"], data["local"], data["port"], data.get("link")) == (vni, "192.0.2.11", 4789, "br0")
-            assert data["learning"] is False and vx["mtu"] == 1450 and vx["master"] == "brv%d" % vni
+            assert data["learning"] is True and vx["mtu"] == 1450 and vx["master"] == "brv%d" % vni
             text = sh("ip", "-d", "link", "show", "vx%d" % vni, ns=h1)
-            assert "dstport 4789" in text and "nolearning" in text, text
+            assert "dstport 4789" in text and "nolearning" not in text, text
             assert [(e["mac"], e.get("dst")) for e in fdb(h1, "vx%d" % vni)
                     if e["mac"] == ZERO_MAC] == [(ZERO_MAC, "192.0.2.12")]
         assert sh("ping", "-c", "2", "-W", "1", "-w", "5", "192.0.2.12", ns=h1)  # underlay back
+        # The rebuilt tenant links carry no address (no IPv6 link-local either), as the role leaves them.
+        for name in ("brv100", "brv200", "vx100", "vx200"):
+            assert ip_json(h1, "addr", "show", "dev", name)[0]["addr_info"] == [], name
+            assert link(h1, name)["inet6_addr_gen_mode"] == "none", name
 
         before = fabric_links(h1)
         output = playbook(fabric["inventory"], fabric["vars"], "--limit", "h1")
