@@ -38,6 +38,9 @@ class Bridge(Resource):
     def close(self):
         self.ns.close()
 
+    def lock_keys(self):
+        return [(self.ns, self.name, "name")]
+
     def read(self):
         view = self.view = LinkTable(self.ns).get(self.name)
         if view is None:

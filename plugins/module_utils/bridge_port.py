@@ -171,6 +171,9 @@ class BridgePort(Resource):
     def close(self):
         self.ns.close()
 
+    def lock_keys(self):
+        return [(self.ns, self.bridge, "bridge"), (self.ns, self.port, "port")]
+
     # -- reading -----------------------------------------------------------------------------------
 
     def _links(self):
