@@ -26,6 +26,7 @@ class Step:
 
     def __init__(self, text, do, undo=None):
         self.text = text
+        self.texts = [text]  # what ``actions`` lists: a step made of several changes lists each
         self.do = do
         self.undo = undo
 
@@ -124,9 +125,10 @@ class Resource:
                 self.verify(after, actual)
             except Exception as exc:  # a change the kernel did not take as planned is undone like a failed step
                 raise roll_back(done, "verification after applying failed: %s" % explain(exc))
-            applied = [step.text for step in done]
+            applied = [text for step in done for text in step.texts]
             after = actual
-        result = dict(changed=bool(steps), diff=dict(before=before, after=after), actions=[s.text for s in steps])
+        result = dict(changed=bool(steps), diff=dict(before=before, after=after),
+                      actions=[text for step in steps for text in step.texts])
         if not check_mode:
             result["actions"] = applied
         result.update(self.result(after))

@@ -18,7 +18,7 @@ import socket
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, resolver, route_request)
+    RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, refuse_ipv6_loss, resolver, route_request)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import (
     NETNS_RUN_DIR, Namespace, NetfabricError, NetlinkError)
 
@@ -252,9 +252,18 @@ class VethPair(Resource):
         if not self.peer_same:
             lo = peer_table.get("lo")
             peer_now["lo_up"] = bool(lo and lo["up"])
+        self._refuse_ipv6_loss(peer_now)
         steps.extend(self._attribute_steps(host_now, peer_now))
         after = self._after(before, host_now, peer_now)
         return after, steps
+
+    def _refuse_ipv6_loss(self, peer_now):
+        if self.mtu is None:
+            return
+        peer_addresses = self.peer_addresses if self.peer_addresses is not None else peer_now["addresses"]
+        refuse_ipv6_loss("mtu", self.mtu, "peer %s" % self.peer, peer_addresses)
+        if self.host_index is not None:
+            refuse_ipv6_loss("mtu", self.mtu, self.name, read_addresses(self.ns, self.host_index))
 
     def _plan_absent(self, before):
         if before["state"] == "absent":

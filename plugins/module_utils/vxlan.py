@@ -7,7 +7,8 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, snapshot, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, owned_addresses, read_addresses, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.links import (
+    LinkTable, owned_addresses, read_addresses, refuse_ipv6_loss, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 IANA_VXLAN_PORT = 4789
@@ -115,6 +116,8 @@ class VxlanVtep(Resource):
             return {"name": self.name, "state": "absent"}, [
                 snapshot.destroying_step(self.ns, self.name, "delete %s" % self.name, index_of)]
         mtu = self._check_environment()
+        if before["state"] == "present":
+            refuse_ipv6_loss("mtu", mtu, self.name, read_addresses(self.ns, self.links.index(self.name, "name")))
         master = self.master if self.master is not None else before.get("master")
         after = {"name": self.name, "state": "present", "up": True, "vni": self.vni, "local": str(self.local),
                  "dev": self.dev, "dstport": self.dstport, "learning": self.learning,
