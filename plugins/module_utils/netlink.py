@@ -123,8 +123,8 @@ def open_netns_fd(spec, option="netns"):
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
-        raise NetfabricError("%s: network namespace %r does not exist (%s: %s)"
-                             % (option, spec, path, exc.strerror))
+        why = "does not exist" if exc.errno == errno.ENOENT else "cannot be opened"
+        raise NetfabricError("%s: network namespace %r %s (%s: %s)" % (option, spec, why, path, exc.strerror))
     kind = namespace_type(fd)
     if kind != CLONE_NEWNET:
         os.close(fd)
