@@ -15,6 +15,8 @@ import time
 import pytest
 
 from conftest import COLLECTIONS, MODULES, PREFIX, dump_state, fdb, link, run_module, settle, sh, veth
+# eth0 192.0.2.11/24 (veth), br100 (forward_delay 0), vx100 (VNI 100) port of br100, vx200 (VNI 200); no DAD
+from test_fdb_entry import host  # noqa: F401
 
 ZERO = "00:00:00:00:00:00"
 FLOOD = [{"mac": ZERO, "dst": peer} for peer in ("192.0.2.12", "192.0.2.13", "192.0.2.14")]
@@ -24,23 +26,6 @@ def quiet(ns):
     """No DAD, no router solicitations: the kernel's own IPv6 chatter must not differ between dumps."""
     sh("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
        "net.ipv6.conf.all.router_solicitations=0", "net.ipv6.conf.default.router_solicitations=0", ns=ns)
-
-
-@pytest.fixture
-def host(make_netns):
-    """eth0 192.0.2.11/24 (veth), br100 (forward_delay 0), vx100 (VNI 100) port of br100, vx200 (VNI 200)."""
-    ns = make_netns("rel")
-    quiet(ns)
-    veth(ns, "eth0", "peer0")
-    sh("ip", "addr", "add", "192.0.2.11/24", "dev", "eth0", ns=ns)
-    sh("ip", "link", "add", "br100", "type", "bridge", "forward_delay", "0", ns=ns)
-    for name, vni in (("vx100", 100), ("vx200", 200)):
-        sh("ip", "link", "add", name, "type", "vxlan", "id", str(vni), "local", "192.0.2.11", "dev", "eth0",
-           "dstport", "4789", "nolearning", ns=ns)
-    sh("ip", "link", "set", "vx100", "master", "br100", ns=ns)
-    for name in ("br100", "vx100", "vx200"):
-        sh("ip", "link", "set", name, "up", ns=ns)
-    return ns
 
 
 def append(ns, mac, dst, dev="vx100", *extra):
@@ -62,7 +47,7 @@ def refused(result, option, value=None):
 
 @pytest.mark.parametrize("dst", ["0.0.0.0", "::", "0:0::0"])
 @pytest.mark.parametrize("state", ["present", "absent"])
-def test_unspecified_destination_refused(host, dst, state):
+def test_unspecified_destination_refused(host, dst, state):  # noqa: F811
     """A removal of dst 0.0.0.0 is "remove every destination of this MAC" to the kernel: never sent."""
     for entry in FLOOD:
         append(host, entry["mac"], entry["dst"])

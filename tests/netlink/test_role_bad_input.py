@@ -38,6 +38,18 @@ CASES = [
 ]
 
 
+def assert_fails_in_plan_play(inventory, extra, words):
+    """overlay.yml fails in its plan play (the build play never starts), showing ``words``, changing nothing."""
+    proc, recap = run_playbook(inventory, "overlay.yml", extra_vars=dict(FABRIC_VARS, **extra))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-4000:]
+    failure = output[output.find("FAILED!"):] if "FAILED!" in output else output
+    for word in words:
+        assert word in failure, "the failure does not show %r:\n%s" % (word, failure[-4000:])
+    assert "PLAY [Build the underlay]" not in output, "the build play started: the check came too late"
+    assert all(r["changed"] == 0 for r in recap.values()), recap
+
+
 @pytest.fixture(scope="module")
 def fresh_lab(tmp_path_factory):
     inventory = tmp_path_factory.mktemp("badinput") / "lab.yml"
@@ -51,13 +63,7 @@ def fresh_lab(tmp_path_factory):
 def test_bad_role_input_fails_before_any_change(fresh_lab, extra, words):
     inventory, namespaces = fresh_lab
     before = dump_state(*namespaces)
-    proc, recap = run_playbook(inventory, "overlay.yml", extra_vars=dict(FABRIC_VARS, **extra))
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output[-4000:]
-    failure = output[output.find("FAILED!"):] if "FAILED!" in output else output
-    for word in words:
-        assert word in failure, "the failure does not show %r:\n%s" % (word, failure[-4000:])
-    assert all(r["changed"] == 0 for r in recap.values()), recap
+    assert_fails_in_plan_play(inventory, extra, words)
     assert lab_namespaces(namespaces[0].rsplit("-", 1)[0]) == namespaces, "a namespace was created or removed"
     assert dump_state(*namespaces) == before, "the failed run changed the lab"
 
@@ -89,12 +95,5 @@ def test_host_facts_checked_in_the_plan_play(fresh_lab, tmp_path, h2_vars, extra
     variant = tmp_path / "variant.yml"
     variant.write_text(yaml.safe_dump(data, sort_keys=False))
     before = dump_state(*namespaces)
-    proc, recap = run_playbook(variant, "overlay.yml", extra_vars=dict(FABRIC_VARS, **extra))
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output[-4000:]
-    failure = output[output.find("FAILED!"):] if "FAILED!" in output else output
-    for word in words:
-        assert word in failure, "the failure does not show %r:\n%s" % (word, failure[-4000:])
-    assert "PLAY [Build the underlay]" not in output, "the build play started: the check came too late"
-    assert all(r["changed"] == 0 for r in recap.values()), recap
+    assert_fails_in_plan_play(variant, extra, words)
     assert dump_state(*namespaces) == before, "the failed run changed the lab"
