@@ -22,7 +22,8 @@ import time
 import pytest
 
 from conftest import COLLECTIONS, MODULES, addrs, link, run_module, sh
-from test_bridge_port import uplink  # noqa: F401  (fixture: host eth0 -> gateway gw0, addresses and routes)
+# fixture: host eth0 -> gateway gw0, addresses and routes
+from test_bridge_port import uplink  # noqa: F401  pylint: disable=unused-import
 from test_bridge_port import ping, route_devs
 
 ARGS = dict(bridge="br0", port="eth0", migrate_addresses=True)

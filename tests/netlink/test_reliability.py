@@ -16,7 +16,7 @@ import pytest
 
 from conftest import COLLECTIONS, MODULES, PREFIX, dump_state, fdb, link, run_module, settle, sh, veth
 # eth0 192.0.2.11/24 (veth), br100 (forward_delay 0), vx100 (VNI 100) port of br100, vx200 (VNI 200); no DAD
-from test_fdb_entry import host  # noqa: F401
+from test_fdb_entry import host  # noqa: F401  pylint: disable=unused-import
 
 ZERO = "00:00:00:00:00:00"
 FLOOD = [{"mac": ZERO, "dst": peer} for peer in ("192.0.2.12", "192.0.2.13", "192.0.2.14")]
@@ -69,6 +69,7 @@ def test_exclusive_never_touches_entries_outside_its_scope(host):
     append(host, "02:00:00:00:00:07", "192.0.2.52")                       # another task's unicast entry
     sh("bridge", "fdb", "add", "02:00:00:00:00:77", "dev", "vx100", "dst", "192.0.2.77", "self", "dynamic", ns=host)
     sh("bridge", "fdb", "add", "02:00:00:00:00:99", "dev", "vx100", "master", "static", ns=host)
+
     def entries(*skip_macs):
         """Every fdb entry of the namespace (bridge -j), as sorted JSON, less the named MACs."""
         return sorted(json.dumps(e, sort_keys=True) for e in fdb(host, "vx100") + fdb(host, "br100")

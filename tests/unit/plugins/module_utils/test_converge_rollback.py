@@ -86,7 +86,7 @@ def test_a_step_without_undo_makes_the_failure_changed():
 def test_a_failing_undo_makes_the_failure_changed():
     def bad_undo():
         raise OSError(errno.ENODEV, "No such device")
-    steps = [Step("first", lambda: None, bad_undo), Step("boom", lambda: [][1])]
+    steps = [Step("first", lambda: None, bad_undo), Step("boom", lambda: {}["missing"])]
     with pytest.raises(StepsFailed) as caught:
         converge.apply_steps(steps)
     assert caught.value.changed is True and "rollback FAILED for: first" in str(caught.value)
