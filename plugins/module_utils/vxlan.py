@@ -116,7 +116,9 @@ class VxlanVtep(Resource):
             return {"name": self.name, "state": "absent"}, [
                 snapshot.destroying_step(self.ns, self.name, "delete %s" % self.name, index_of)]
         mtu = self._check_environment()
-        if before["state"] == "present":
+        if self.addresses is not None:
+            refuse_ipv6_loss("mtu", mtu, self.name, self.addresses)
+        elif before["state"] == "present":
             refuse_ipv6_loss("mtu", mtu, self.name, read_addresses(self.ns, self.links.index(self.name, "name")))
         master = self.master if self.master is not None else before.get("master")
         after = {"name": self.name, "state": "present", "up": True, "vni": self.vni, "local": str(self.local),
