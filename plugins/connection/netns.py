@@ -96,6 +96,7 @@ EXAMPLES = r"""
         gather_subset: [network]
 """
 
+import fcntl
 import os
 import shlex
 import shutil
@@ -109,6 +110,22 @@ display = Display()
 
 NETNS_RUN_DIR = '/run/netns'
 NAME_MAX = 255
+NS_GET_NSTYPE = 0xb703  # ioctl on a namespace file: its CLONE_NEW* type
+CLONE_NEWNET = 0x40000000
+
+
+def is_network_namespace(path):
+    """True when ``path`` is a mounted network namespace, not a file left behind (a stale /run/netns entry)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return fcntl.ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def validate_netns_name(name):
@@ -173,6 +190,10 @@ class Connection(LocalConnection):
             if not os.path.exists(path):
                 raise AnsibleConnectionFailure(
                     u"netns connection: network namespace '%s' does not exist (%s not found; see 'ip netns list')" % (name, path))
+            if os.geteuid() == 0 and not is_network_namespace(path):
+                raise AnsibleConnectionFailure(
+                    u"netns connection: netns_name '%s': %s is not a network namespace (a stale file left by a failed "
+                    u"'ip netns add' or a removed container?); remove it, or create the namespace again" % (name, path))
             try:
                 ip_name = self.get_option('ip_executable') or 'ip'
             except KeyError:

@@ -7,7 +7,8 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, read_addresses, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.links import (
+    LinkTable, read_addresses, refuse_ipv6_loss, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 ARGUMENT_SPEC = dict(
@@ -37,6 +38,9 @@ class Bridge(Resource):
 
     def close(self):
         self.ns.close()
+
+    def lock_keys(self):
+        return [(self.ns, self.name, "name")]
 
     def read(self):
         view = self.view = LinkTable(self.ns).get(self.name)
@@ -75,6 +79,8 @@ class Bridge(Resource):
         else:
             current = before
             current_addresses = read_addresses(self.ns, LinkTable(self.ns).index(self.name, "name"))
+        refuse_ipv6_loss("mtu", self.mtu, self.name,
+                         self.addresses if self.addresses is not None else current_addresses)
         steps.extend(self._attribute_steps(current, wanted, index_of))
         if self.addresses is not None:
             steps.extend(changes.address_steps(self.ns, self.name, index_of, current_addresses, self.addresses))

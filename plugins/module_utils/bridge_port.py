@@ -26,11 +26,11 @@ __metaclass__ = type
 import ipaddress
 import socket
 
-from ansible_collections.netfabric.core.plugins.module_utils import changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils import atomic, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    PORT_FLAGS, RT_TABLE_MAIN, RTPROT_KERNEL, LinkTable, resolver, route_request)
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
+    IPV6_MIN_MTU, PORT_FLAGS, RT_TABLE_MAIN, RTPROT_KERNEL, LinkTable, refuse_ipv6_loss, resolver, route_request)
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 ARGUMENT_SPEC = dict(
     bridge=dict(type="str", required=True),
@@ -50,6 +50,7 @@ FLAG_OPTIONS = sorted(PORT_FLAGS)
 JOIN_DEFAULTS = {"learning": True, "flood": True, "hairpin": False, "neigh_suppress": False, "isolated": False}
 
 RTNH_F_ONLINK = 4
+RT_TABLE_LOCAL = 255
 IFA_F_NODAD = 0x02
 INFINITY_LIFETIME = 0xFFFFFFFF
 # Address flags a user sets (ip address add ... nodad noprefixroute ...); the others are kernel state
@@ -126,6 +127,29 @@ def read_route_entries(ns, index):
     return sorted(routes, key=lambda r: (r["gateway"] is not None, r["family"] == socket.AF_INET6))
 
 
+def unmovable(ns, index, name):
+    """Descriptions of the multipath routes, routes in other tables and policy rules that use link ``index``."""
+    found = []
+    for family in (socket.AF_INET, socket.AF_INET6):
+        for msg in ns.ipr.route("dump", family=family):
+            attrs = dict(msg["attrs"])
+            table = attrs.get("RTA_TABLE", msg["table"])
+            dst = attrs.get("RTA_DST")
+            text = "%s/%d" % (dst, msg["dst_len"]) if dst else "default"
+            hops = [hop for hop in attrs.get("RTA_MULTIPATH") or [] if hop.get("oif") == index]
+            if hops:
+                found.append("multipath route %s (table %s) with a nexthop on %s" % (text, table, name))
+            elif (attrs.get("RTA_OIF") == index and table not in (RT_TABLE_MAIN, RT_TABLE_LOCAL)
+                  and msg["proto"] != RTPROT_KERNEL):
+                found.append("route %s in table %s through %s" % (text, table, name))
+        for rule in ns.ipr.get_rules(family=family):
+            attrs = dict(rule["attrs"])
+            if name in (attrs.get("FRA_IIFNAME"), attrs.get("FRA_OIFNAME")):
+                found.append("policy rule %s (IPv%d) naming %s" % (attrs.get("FRA_PRIORITY", 0),
+                                                                   4 if family == socket.AF_INET else 6, name))
+    return found
+
+
 def route_text(route):
     """``default via 192.0.2.1 metric 100`` (no device: the same route reads the same on either link)."""
     parts = [route["dst"]]
@@ -170,6 +194,9 @@ class BridgePort(Resource):
 
     def close(self):
         self.ns.close()
+
+    def lock_keys(self):
+        return [(self.ns, self.bridge, "bridge"), (self.ns, self.port, "port")]
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -230,19 +257,25 @@ class BridgePort(Resource):
         for flag in FLAG_OPTIONS:
             after[flag] = self.flags[flag] if self.flags[flag] is not None else current[flag]
         steps = []
+        if joining:
+            self._refuse_ipv6_loss(snap)
         moves = self.migrate and (snap["port_addresses"] or snap["port_routes"])
         if moves:
+            self._refuse_unmovable(snap["port"])
             if snap["bridge"]["mac"] != snap["port"]["mac"]:
                 steps.append(self._pin_mac(snap["bridge"], snap["port"], bridge_index))
             if not snap["bridge"]["up"]:
                 steps.append(changes.bring_up(self.ns, self.bridge, bridge_index))
             steps.extend(self._add_addresses(snap["port_addresses"], snap["bridge_addresses"], self.bridge, bridge_index))
-        if joining:
+            # Enslaving cuts the port off from IPv4 (the bridge takes its frames): the routes and the port's
+            # addresses move in the same system call, so no instant exists, even for a SIGKILL, between them.
+            switch = ([self._enslave(snap["port"], snap["bridge"])] if joining else [])
+            switch += self._move_routes(snap["port_routes"], self.port, port_index, self.bridge, bridge_index)
+            switch += self._delete_addresses(snap["port_addresses"], self.port, port_index)
+            steps.append(atomic.one_request(self.ns, switch))
+        elif joining:
             steps.append(self._enslave(snap["port"], snap["bridge"]))
         steps.extend(changes.port_flag_steps(self.ns, self.port, port_index, current, self.flags))
-        if moves:
-            steps.extend(self._move_routes(snap["port_routes"], self.port, port_index, self.bridge, bridge_index))
-            steps.extend(self._delete_addresses(snap["port_addresses"], self.port, port_index))
         if self.migrate:
             after.update(self._moved(before, "port", "bridge"))
         return after, steps
@@ -256,6 +289,7 @@ class BridgePort(Resource):
         moves = self.migrate and (snap["bridge_addresses"] or snap["bridge_routes"])
         steps = []
         if moves:
+            self._refuse_unmovable(snap["bridge"])
             if not snap["port"]["up"]:
                 steps.append(changes.bring_up(self.ns, self.port, port_index))
             steps.extend(self._add_addresses(snap["bridge_addresses"], snap["port_addresses"], self.port, port_index))
@@ -267,6 +301,30 @@ class BridgePort(Resource):
         if self.migrate:
             after.update(self._moved(before, "bridge", "port"))
         return after, steps
+
+    def _refuse_unmovable(self, source):
+        """Routes and rules through ``source`` the migration cannot carry over: refused before any change.
+
+        A multipath route with a nexthop on the link, a route through it in another table than main
+        (the local table is the kernel's), a policy rule naming it: the kernel would drop or strand
+        them once the link loses its addresses, and nothing would say so.
+        """
+        found = unmovable(self.ns, source["index"], source["name"])
+        if found:
+            option = "port" if source["name"] == self.port else "bridge"
+            validate.fail(option, source["name"], "carries what migrate_addresses cannot move; move or remove it first: "
+                          + "; ".join(found))
+
+    def _refuse_ipv6_loss(self, snap):
+        """A bridge follows its smallest port's MTU: a port below 1280 would take the bridge's IPv6 with it."""
+        port_mtu, bridge = snap["port"]["mtu"], snap["bridge"]
+        if port_mtu >= bridge["mtu"] or port_mtu >= IPV6_MIN_MTU:
+            return
+        addresses = [e["iface"] for e in snap.get("bridge_addresses", read_address_entries(self.ns, bridge["index"]))]
+        try:
+            refuse_ipv6_loss("port", port_mtu, self.bridge, addresses)
+        except NetfabricError as exc:
+            raise NetfabricError("%s (%r has mtu %d and the bridge would follow it down)" % (exc, self.port, port_mtu))
 
     @staticmethod
     def _moved(before, source, target):
@@ -318,9 +376,13 @@ class BridgePort(Resource):
                                 bridge_index, {"address": port["mac"]}, {"address": bridge["mac"]})
 
     def _delete_addresses(self, entries, name, index_of):
-        return [Step("delete address %s from %s" % (entry["iface"].with_prefixlen, name),
-                     self._addr("del", entry, index_of), self._addr("add", entry, index_of))
-                for entry in reversed(entries)]
+        steps = []
+        for entry in reversed(entries):
+            step = Step("delete address %s from %s" % (entry["iface"].with_prefixlen, name),
+                        self._addr("del", entry, index_of), self._addr("add", entry, index_of))
+            step.request = (lambda entry=entry: ("addr", "del", address_request(entry, index_of())))
+            steps.append(step)
+        return steps
 
     def _addr(self, command, entry, index_of):
         return lambda: self.ns.ipr.addr(command, **address_request(entry, index_of()))
@@ -330,8 +392,10 @@ class BridgePort(Resource):
         for route in routes:
             def mover(index_of, route=route):
                 return lambda: self.ns.ipr.route("replace", **route_on(route, index_of()))
-            steps.append(Step("move route %s from %s to %s" % (route_text(route), source, target),
-                              mover(target_index), mover(source_index)))
+            step = Step("move route %s from %s to %s" % (route_text(route), source, target),
+                        mover(target_index), mover(source_index))
+            step.request = (lambda route=route: ("route", "replace", route_on(route, target_index())))
+            steps.append(step)
         return steps
 
     def _set_master(self, master_name, flags, bridge):
@@ -357,7 +421,10 @@ class BridgePort(Resource):
         old = port["master"]
         text = ("move %s from bridge %s to %s" % (self.port, old, self.bridge) if old
                 else "enslave %s to %s" % (self.port, self.bridge))
-        return Step(text, self._set_master(self.bridge, None, None), self._set_master(old, port.get("port"), bridge))
+        step = Step(text, self._set_master(self.bridge, None, None), self._set_master(old, port.get("port"), bridge))
+        step.request = lambda: ("link", "set", {"index": resolver(self.ns, self.port)(),
+                                                "master": resolver(self.ns, self.bridge)()})
+        return step
 
     def _release(self, port, bridge):
         return Step("release %s from %s" % (self.port, self.bridge),

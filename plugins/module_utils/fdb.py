@@ -32,9 +32,12 @@ AF_BRIDGE = 7
 NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PORT, NDA_VNI = 1, 2, 3, 6, 7
 IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA = 3, 18, 1, 2
 IFLA_VXLAN_ID, IFLA_VXLAN_PORT = 1, 15
-NTF_SELF, NTF_MASTER = 0x02, 0x04
+NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED = 0x02, 0x04, 0x10
+# Entries a control plane (FRR's zebra: EVPN type-2 routes) or the bridge owns: never ours.
+NOT_OURS = NTF_MASTER | NTF_EXT_LEARNED
 NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 ZERO_MAC = "00:00:00:00:00:00"
+INVERSE = {RTM_NEWNEIGH: RTM_DELNEIGH, RTM_DELNEIGH: RTM_NEWNEIGH}
 
 NLMSGHDR = rtnl.NLMSGHDR
 NDMSG = struct.Struct("=BxxxiHBB")
@@ -115,7 +118,7 @@ def _decode_entry(data, pos, end):
 def _decode_remote(data, offset, length, ifindex):
     """The Entry in one RTM_NEWNEIGH message when it is a static remote entry on ``ifindex``, else None.
 
-    Learned entries and the bridge's own (master) entries are not ours: skipped here, they are never
+    Learned entries, a control plane's (extern_learn) and the bridge's own (master) entries are not ours: skipped here, they are never
     compared, removed or re-added. This runs once per entry of a dump: the common layout is
     decoded by one unpack (COMMON), about half the time of the attribute loop.
     """
@@ -123,11 +126,11 @@ def _decode_remote(data, offset, length, ifindex):
         (_len, _type, _flags, _seq, _pid, _family, index, state, flags, _ndm_type,
          mac_len, mac_kind, mac, dst_len, dst_kind, dst, info_len, info_kind) = COMMON.unpack_from(data, offset)
         if (mac_len, mac_kind, dst_len, dst_kind, info_len, info_kind) == (10, NDA_LLADDR, 8, NDA_DST, 20, NDA_CACHEINFO):
-            if index != ifindex or not flags & NTF_SELF or flags & NTF_MASTER or not state & NUD_PERMANENT:
+            if index != ifindex or not flags & NTF_SELF or flags & NOT_OURS or not state & NUD_PERMANENT:
                 return None
             return Entry(mac.hex(":"), socket.inet_ntoa(dst), None, None)
     _family, index, state, flags, _ndm_type = NDMSG.unpack_from(data, offset + NLMSGHDR.size)
-    if index != ifindex or not flags & NTF_SELF or flags & NTF_MASTER or not state & NUD_PERMANENT:
+    if index != ifindex or not flags & NTF_SELF or flags & NOT_OURS or not state & NUD_PERMANENT:
         return None
     entry = _decode_entry(data, offset + HEADER_LEN, offset + length)
     return entry if entry.dst is not None else None
@@ -226,7 +229,7 @@ def _encoder(ifindex):
 
 def _inverse(operation):
     kind, entry = operation
-    return (RTM_DELNEIGH if kind == RTM_NEWNEIGH else RTM_NEWNEIGH, entry)
+    return (INVERSE[kind], entry)
 
 
 def _describe(operation):

@@ -6,7 +6,17 @@
 Semantics: for every MAC the task lists, the listed destinations are that MAC's complete remote set
 (a MAC that moved to another VTEP loses its old destination); for the all-zero MAC (head-end
 replication, the flood list) listed destinations are added and others kept, unless ``exclusive``.
-``exclusive`` removes every static remote entry on ``dev`` the task does not list: stale peers.
+``exclusive`` removes the static remote entries on ``dev`` the task does not list, within its scope:
+
+- ``listed`` (default): the classes of MAC the task lists -- the flood list when it lists the zero MAC,
+  the unicast table when it lists a unicast MAC; nothing when it lists nothing;
+- ``flood`` / ``unicast`` / ``all``: that class whatever the list holds (an empty flood list purges it).
+
+What the module owns at all: static (``self permanent``) remote entries. Learned entries, entries a
+control plane marked ``extern_learn`` (FRR's EVPN type-2 MACs) and the bridge's ``master`` entries are
+never read, compared or removed. FRR's flood entries (EVPN type-3) are indistinguishable from static
+ones in the kernel: the scope is what keeps them safe -- a task that does not manage the flood list of
+a VTEP (does not list the zero MAC, or picks ``exclusive_scope: unicast``) never touches it.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -25,9 +35,11 @@ ARGUMENT_SPEC = dict(
     dst=dict(type="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     exclusive=dict(type="bool", default=False),
+    exclusive_scope=dict(type="str", default="listed", choices=["listed", "flood", "unicast", "all"]),
     netns=dict(type="str"),
 )
 ENTRY_FIELDS = frozenset(("mac", "dst", "vni", "port"))
+UNSPECIFIED = frozenset(("0.0.0.0", "::"))
 MUTUALLY_EXCLUSIVE = [["entries", "mac"], ["entries", "dst"]]
 REQUIRED_TOGETHER = [["mac", "dst"]]
 REQUIRED_ONE_OF = [["entries", "mac"]]
@@ -49,9 +61,22 @@ def _validated_entries(params):
         except NetfabricError as exc:  # the message starts with the option: prefix its position
             raise NetfabricError("%s[%d].%s" % (prefix, position, exc) if prefix else str(exc))
         if entry not in seen:
+            _refuse_second_destination(entry, position, prefix, result)
             seen.add(entry)
             result.append(entry)
     return result
+
+
+def _refuse_second_destination(entry, position, prefix, listed):
+    """A unicast MAC has one destination: the kernel keeps the first and silently ignores the others."""
+    if entry.mac == fdb.ZERO_MAC:
+        return
+    for other in listed:
+        if other.mac == entry.mac:
+            where = "%s[%d]." % (prefix, position) if prefix else ""
+            raise NetfabricError("%smac: %s is listed towards %s and towards %s; a unicast MAC has exactly one "
+                                 "destination (only 00:00:00:00:00:00, the flood list, takes several)"
+                                 % (where, entry.mac, other.as_dict(), entry.as_dict()))
 
 
 def _validated_entry(item):
@@ -65,6 +90,9 @@ def _validated_entry(item):
     dst = fdb.canonical_ip(str(item["dst"]))
     if dst is None:
         validate.fail("dst", item["dst"], "must be an IPv4 or IPv6 address")
+    if dst in UNSPECIFIED:
+        validate.fail("dst", item["dst"], "must not be the unspecified address: the kernel reads a removal of it as "
+                                          "'remove every destination of this MAC' (the whole flood list)")
     vni, port = item.get("vni"), item.get("port")
     if vni is not None:
         vni = validate.vni("vni", _integer(vni))
@@ -86,11 +114,15 @@ class FdbEntries(Resource):
         self.wanted = _validated_entries(params)
         self.state = params["state"]
         self.exclusive = params["exclusive"]
+        self.scope = _exclusive_scope(params["exclusive_scope"], self.wanted) if self.exclusive else frozenset()
         self.ns = Namespace(validate.netns("netns", params["netns"]))
         self.ifindex = None
 
     def close(self):
         self.ns.close()
+
+    def lock_keys(self):
+        return [(self.ns, self.dev, "dev")]
 
     def _device(self):
         view = fdb.read_link(self.ns.raw, self.dev)
@@ -127,7 +159,7 @@ class FdbEntries(Resource):
         else:
             add = self.desired - actual
             listed_macs = set(e.mac for e in self.desired if e.mac != fdb.ZERO_MAC)
-            remove = set(e for e in actual - self.desired if self.exclusive or e.mac in listed_macs)
+            remove = set(e for e in actual - self.desired if e.mac in listed_macs or _mac_class(e.mac) in self.scope)
         self.added, self.removed = _sorted(add), _sorted(remove)
         self.planned = (actual - remove) | add
         if not add and not remove:
@@ -136,8 +168,10 @@ class FdbEntries(Resource):
         # one is appended, or the kernel would hold both for a moment.
         operations = ([(fdb.RTM_DELNEIGH, e) for e in sorted(remove, key=_sort_key)]
                       + [(fdb.RTM_NEWNEIGH, e) for e in sorted(add, key=_sort_key)])
+        inverse = [(fdb.INVERSE[kind], entry) for kind, entry in reversed(operations)]
         text = "program %d fdb entries on %s (+%d -%d)" % (len(operations), self.dev, len(add), len(remove))
-        return self._view(self.planned), [Step(text, lambda: fdb.apply_batch(self.ns.raw, self.ifindex, operations))]
+        return self._view(self.planned), [Step(text, lambda: fdb.apply_batch(self.ns.raw, self.ifindex, operations),
+                                               lambda: fdb.apply_batch(self.ns.raw, self.ifindex, inverse))]
 
     def verify(self, expected, actual):
         """Compare the entry sets read back (``self.actual``) with the plan, whatever the view holds."""
@@ -148,6 +182,19 @@ class FdbEntries(Resource):
 
     def result(self, after):
         return {"added": self.added, "removed": self.removed, "entry_count": len(self.planned)}
+
+
+def _mac_class(mac):
+    return "flood" if mac == fdb.ZERO_MAC else "unicast"
+
+
+def _exclusive_scope(scope, wanted):
+    """The MAC classes ``exclusive`` purges (see the module docstring)."""
+    if scope == "listed":
+        return frozenset(_mac_class(e.mac) for e in wanted)
+    if scope == "all":
+        return frozenset(("flood", "unicast"))
+    return frozenset((scope,))
 
 
 def _sort_key(entry):

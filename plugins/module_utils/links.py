@@ -122,6 +122,22 @@ def read_link_local(ns, index):
     return sorted(found, key=lambda i: int(i.ip))
 
 
+IPV6_MIN_MTU = 1280
+
+
+def refuse_ipv6_loss(option, mtu, name, addresses):
+    """An MTU below 1280 makes the kernel disable IPv6 on the link: every IPv6 address on it and every
+    route through them vanish without an error. Refuse it while ``addresses`` (what the link has or
+    will have) hold a global IPv6 address."""
+    if mtu is None or mtu >= IPV6_MIN_MTU:
+        return
+    ipv6 = sorted(str(a) for a in addresses if ipaddress.ip_interface(a).version == 6)
+    if ipv6:
+        raise NetfabricError("%s: %d is below 1280, the IPv6 minimum; the kernel would silently drop the IPv6 "
+                             "addresses of %s (%s) and their routes. Remove them first, or keep the MTU >= 1280"
+                             % (option, mtu, name, ", ".join(ipv6)))
+
+
 def owned_addresses(ns):
     """Every address of the namespace (any link): to check that a VTEP ``local`` is really ours."""
     result = set()

@@ -11,6 +11,8 @@ namespace it was created in) and returns, so a missing namespace is an error and
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import errno
+import fcntl
 import importlib
 import importlib.util
 import os
@@ -19,6 +21,7 @@ import sys
 import traceback
 
 CLONE_NEWNET = 0x40000000
+NS_GET_NSTYPE = 0xb703  # ioctl on a namespace file (Linux >= 4.11): its CLONE_NEW* type
 
 
 # pyroute2/__init__.py imports every protocol family the library speaks (NDB, IPDB, conntrack, IPVS,
@@ -114,13 +117,30 @@ def netns_path(spec):
 
 
 def open_netns_fd(spec, option="netns"):
-    """Open the namespace file read-only; a missing namespace raises NetfabricError naming ``option``."""
+    """Open the namespace file read-only; a missing namespace, or a file that is no network namespace
+    (``/etc/hosts``, ``/proc/PID/ns/mnt``, a stale ``/run/netns`` file), raises NetfabricError naming ``option``."""
     path = netns_path(spec)
     try:
-        return os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
-        raise NetfabricError("%s: network namespace %r does not exist (%s: %s)"
-                             % (option, spec, path, exc.strerror))
+        why = "does not exist" if exc.errno == errno.ENOENT else "cannot be opened"
+        raise NetfabricError("%s: network namespace %r %s (%s: %s)" % (option, spec, why, path, exc.strerror))
+    kind = namespace_type(fd)
+    if kind != CLONE_NEWNET:
+        os.close(fd)
+        what = "a namespace of another type" if kind else "not a namespace file (a stale or foreign file?)"
+        raise NetfabricError("%s: %r is not a network namespace: %s is %s" % (option, spec, path, what))
+    return fd
+
+
+def namespace_type(fd):
+    """The CLONE_NEW* type of the namespace open at ``fd``, or None when it is no namespace file."""
+    try:
+        return fcntl.ioctl(fd, NS_GET_NSTYPE)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTTY, errno.EINVAL):
+            return None
+        raise
 
 
 class Namespace:
@@ -132,6 +152,11 @@ class Namespace:
         self._ipr = None
         self._raw = None
         self.fd = open_netns_fd(spec, option) if netns_path(spec) else None
+
+    def identity(self):
+        """(st_dev, st_ino) of the namespace file: two specs naming the same namespace compare equal."""
+        st = os.fstat(self.fd) if self.fd is not None else os.stat("/proc/self/ns/net")
+        return (st.st_dev, st.st_ino)
 
     def inside(self, factory):
         """Call ``factory()`` with this thread in the namespace: sockets it opens and processes it

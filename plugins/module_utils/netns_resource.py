@@ -129,6 +129,9 @@ class NetnsResource(Resource):
             self.ns.close()
             self.ns = None
 
+    def lock_keys(self):
+        return [(Namespace(None), "netns-" + self.name, "name")]
+
     def _namespace(self):
         if self.ns is None:
             self.ns = Namespace(self.name, option="name")

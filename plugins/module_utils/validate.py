@@ -99,6 +99,8 @@ def ip(option, value, family=None):
         fail(option, value, "must be an IPv4 or IPv6 address")
     if family and addr.version != family:
         fail(option, value, "must be an IPv%d address" % family)
+    if getattr(addr, "scope_id", None):
+        fail(option, value, "must be an address without a %zone suffix")
     return addr
 
 
@@ -113,6 +115,11 @@ def cidr(option, value):
         fail(option, value, "must be an address with prefix length, like 192.0.2.10/24")
     if iface.ip.is_multicast or iface.ip.is_unspecified:
         fail(option, value, "must be a unicast address")
+    if getattr(iface.ip, "scope_id", None):
+        fail(option, value, "must be an address without a %zone suffix")
+    if iface.version == 6 and iface.ip.is_link_local:
+        fail(option, value, "must not be an IPv6 link-local address (fe80::/10): the kernel gives every link its own, "
+                            "and the modules manage global addresses only")
     return iface
 
 

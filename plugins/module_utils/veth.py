@@ -12,15 +12,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import fcntl
 import os
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, resolver, route_request)
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError, NetlinkError
+    RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, refuse_ipv6_loss, resolver, route_request)
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import (
+    NETNS_RUN_DIR, Namespace, NetfabricError, NetlinkError)
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -35,33 +35,11 @@ ARGUMENT_SPEC = dict(
     netns=dict(type="str"),
 )
 
-NS_GET_NSTYPE = 0xb703  # ioctl on a namespace file (Linux >= 4.11): its CLONE_NEW* type
-CLONE_NEWNET = 0x40000000
 RTPROT_STATIC = 4
 RTN_UNICAST = 1
 NSID_NOT_ASSIGNED = (-1, 4294967295)
 # Where the peer was found, relative to what peer_netns asks for.
 AT_DESIRED, IN_HOST_NS, ELSEWHERE, MISSING = "desired", "host", "elsewhere", "missing"
-
-
-def ns_identity(ns):
-    """(st_dev, st_ino) of a Namespace's namespace file: two specs naming the same namespace compare equal."""
-    st = os.fstat(ns.fd) if ns.fd is not None else os.stat("/proc/self/ns/net")
-    return (st.st_dev, st.st_ino)
-
-
-def check_netns_file(ns, option):
-    """The file a Namespace opened must be a network namespace (not /etc/hosts, not /proc/PID/ns/mnt)."""
-    if ns.fd is None:
-        return
-    try:
-        kind = fcntl.ioctl(ns.fd, NS_GET_NSTYPE)
-    except OSError as exc:
-        if exc.errno != errno.ENOTTY:
-            raise
-        kind = None
-    if kind != CLONE_NEWNET:
-        validate.fail(option, ns.spec, "is not a network namespace")
 
 
 def find_index(table, index):
@@ -129,16 +107,14 @@ class VethPair(Resource):
         self.host_index = None
         self.ns = self.peer_ns = Namespace(netns)
         try:
-            check_netns_file(self.ns, "netns")
             # absent needs the host end only: the namespace of a removed container may be gone already.
             if self.state == "present" and self.peer_spec is not None:
                 other = Namespace(self.peer_spec, option="peer_netns")
-                if ns_identity(other) == ns_identity(self.ns):
+                if other.identity() == self.ns.identity():
                     other.close()
                 else:
                     self.peer_ns = other
                     self.peer_same = False
-                    check_netns_file(other, "peer_netns")
             if self.peer_same and self.peer is not None and self.peer == self.name:
                 validate.fail("peer", self.peer, "must differ from name when both ends are in the same namespace")
         except (NetfabricError, OSError):
@@ -162,6 +138,12 @@ class VethPair(Resource):
                 return gateway
         validate.fail("peer_gateway", value, "is not inside any subnet of peer_addresses (%s)"
                       % ", ".join(str(i.network) for i in self.peer_addresses))
+
+    def lock_keys(self):
+        keys = [(self.ns, self.name, "name")]
+        if self.peer is not None:
+            keys.append((self.peer_ns, self.peer, "peer"))
+        return keys
 
     def close(self):
         if self.peer_ns is not self.ns:
@@ -260,9 +242,9 @@ class VethPair(Resource):
         else:
             self._check_free(peer_table, self.peer)
             if where in (ELSEWHERE, MISSING) and before["state"] == "present":
-                found = "it is in %s" % before["peer_netns"] if before["peer_netns"] else "it was not found"
-                steps.append(Step("delete %s to re-create the pair: its peer is not in %s (%s)"
-                                  % (self.name, self._peer_ns_text(), found),
+                found = self._own_peer_elsewhere()
+                steps.append(Step("delete %s to re-create the pair: its peer %s is in %s, not in %s"
+                                  % (self.name, self.peer, found, self._peer_ns_text()),
                                   lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)())))
             steps.append(self._create())
             if self.mtu is not None:
@@ -270,9 +252,18 @@ class VethPair(Resource):
         if not self.peer_same:
             lo = peer_table.get("lo")
             peer_now["lo_up"] = bool(lo and lo["up"])
+        self._refuse_ipv6_loss(peer_now)
         steps.extend(self._attribute_steps(host_now, peer_now))
         after = self._after(before, host_now, peer_now)
         return after, steps
+
+    def _refuse_ipv6_loss(self, peer_now):
+        if self.mtu is None:
+            return
+        peer_addresses = self.peer_addresses if self.peer_addresses is not None else peer_now["addresses"]
+        refuse_ipv6_loss("mtu", self.mtu, "peer %s" % self.peer, peer_addresses)
+        if self.host_index is not None:
+            refuse_ipv6_loss("mtu", self.mtu, self.name, read_addresses(self.ns, self.host_index))
 
     def _plan_absent(self, before):
         if before["state"] == "absent":
@@ -280,6 +271,52 @@ class VethPair(Resource):
         step = Step("delete %s (the kernel deletes its peer %s)" % (self.name, before.get("peer") or "too"),
                     lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)()))
         return {"name": self.name, "state": "absent"}, [step]
+
+    def _own_peer_elsewhere(self):
+        """The name of the namespace holding this pair's peer under the name the task gives it.
+
+        Only then is the existing veth unambiguously the pair the task describes, and may be deleted
+        to re-create it; any other veth of that name -- a container's ``eth0`` whose peer is on the
+        host, someone else's pair -- is refused with what is there, and nothing is changed.
+        """
+        host = self._host
+        nsid = host["link_netnsid"]
+        found = self._find_peer_namespace(nsid, host) if nsid is not None else None
+        if found is not None and found[1]["name"] == self.peer:
+            return found[0]
+        if found is not None:
+            what = "its peer is %r in network namespace %r" % (found[1]["name"], found[0])
+        elif nsid is not None:
+            what = "its peer (ifindex %s) is in a network namespace without a name in %s (netnsid %s), such as " \
+                   "the host of a container" % (host["link"], NETNS_RUN_DIR, nsid)
+        else:
+            what = "its peer (ifindex %s) was not found" % host["link"]
+        validate.fail("name", self.name, "a veth of this name exists but is not the pair this task describes (%s, "
+                                         "not %r in %s); it is left alone -- delete it yourself or pick another name"
+                      % (what, self.peer, self._peer_ns_text()))
+
+    def _find_peer_namespace(self, nsid, host):
+        """(name, peer view) of the named namespace (``/run/netns``) whose id here is ``nsid``, or None."""
+        try:
+            names = sorted(os.listdir(NETNS_RUN_DIR))
+        except OSError:
+            return None
+        for name in names:
+            try:
+                other = Namespace(name)
+            except NetfabricError:
+                continue
+            try:
+                answer = self.ns.ipr.get_netnsid(fd=other.fd)
+                if not answer or answer.get("nsid") != nsid:
+                    continue
+                view = find_index(LinkTable(other), host["link"])
+                if view is not None and view["kind"] == "veth" and view["link"] == host["index"]:
+                    return name, view
+                return None
+            finally:
+                other.close()
+        return None
 
     def _peer_ns_text(self):
         return "peer_netns %r" % self.peer_spec if not self.peer_same else "the namespace of %s" % self.name

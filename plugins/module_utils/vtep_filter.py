@@ -143,6 +143,9 @@ class VtepFilter(Resource):
     def close(self):
         self.ns.close()
 
+    def lock_keys(self):
+        return [(self.ns, "nft-" + self.table, "table")]
+
     def _nft(self, args, data=None):
         argv = ["nft"] + args
         rc, out, err = self.ns.inside(lambda: self.run_command(argv, data=data, binary_data=True))

@@ -5,9 +5,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, rtnl, validate
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, snapshot, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, owned_addresses, read_addresses, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.links import (
+    LinkTable, owned_addresses, read_addresses, refuse_ipv6_loss, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 IANA_VXLAN_PORT = 4789
@@ -66,6 +67,9 @@ class VxlanVtep(Resource):
     def close(self):
         self.ns.close()
 
+    def lock_keys(self):
+        return [(self.ns, self.name, "name")]
+
     def read(self):
         self.links = LinkTable(self.ns)
         view = self.links.get(self.name)
@@ -109,8 +113,13 @@ class VxlanVtep(Resource):
         if self.state == "absent":
             if before["state"] == "absent":
                 return before, []
-            return {"name": self.name, "state": "absent"}, [changes.delete_link(self.ns, self.name, index_of)]
+            return {"name": self.name, "state": "absent"}, [
+                snapshot.destroying_step(self.ns, self.name, "delete %s" % self.name, index_of)]
         mtu = self._check_environment()
+        if self.addresses is not None:
+            refuse_ipv6_loss("mtu", mtu, self.name, self.addresses)
+        elif before["state"] == "present":
+            refuse_ipv6_loss("mtu", mtu, self.name, read_addresses(self.ns, self.links.index(self.name, "name")))
         master = self.master if self.master is not None else before.get("master")
         after = {"name": self.name, "state": "present", "up": True, "vni": self.vni, "local": str(self.local),
                  "dev": self.dev, "dstport": self.dstport, "learning": self.learning,
@@ -185,23 +194,8 @@ class VxlanVtep(Resource):
 
     def _delete_for_recreate(self, before, after, index_of):
         changed = ", ".join("%s %s -> %s" % (k, before[k], after[k]) for k in IMMUTABLE if before[k] != after[k])
-        old_request = self._create_request(before)
-        old_master, old_mtu = before["master"], before["mtu"]
-
-        def restore():
-            self.ns.ipr.link("add", **old_request)
-            if before.get(addrgen.OPTION) is False:  # before it comes up: no link-local appears
-                rtnl.set_addrgenmode(self.ns.raw, index_of(), addrgen.MODE_NONE)
-            self.ns.ipr.link("set", index=index_of(), mtu=old_mtu, state="up")
-            if old_master:
-                self.ns.ipr.link("set", index=index_of(), master=self.links.index(old_master, "master"))
-                if before.get("neigh_suppress"):
-                    self.ns.ipr.brport("set", index=index_of(), neigh_suppress=1)
-            for address in before.get("addresses", []):
-                for step in changes.address_steps(self.ns, self.name, index_of, [], [validate.cidr("addresses", address)]):
-                    step.do()
-        return Step("re-create %s (the kernel cannot change %s in place)" % (self.name, changed),
-                    lambda: self.ns.ipr.link("del", index=index_of()), restore)
+        return snapshot.destroying_step(self.ns, self.name, "re-create %s (the kernel cannot change %s in place)"
+                                        % (self.name, changed), index_of)
 
     def _enslave(self, master, old_master, index_of):
         master_index = self.links.index(master, "master")

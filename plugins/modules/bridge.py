@@ -28,7 +28,10 @@ options:
     choices: [present, absent]
     default: present
   mtu:
-    description: MTU of the bridge (68-65535).
+    description:
+      - MTU of the bridge (68-65535).
+      - Below 1280 the kernel disables IPv6 on the bridge and silently drops its IPv6 addresses and routes;
+        such an MTU is refused while the bridge carries (or O(addresses) lists) an IPv6 address.
     type: int
   stp:
     description: Enable the spanning tree protocol.
@@ -44,7 +47,8 @@ options:
   addresses:
     description:
       - The complete list of IPv4/IPv6 addresses with prefix length on the bridge, for example C(192.0.2.1/24).
-      - Addresses not listed are removed (link-local IPv6 addresses are the kernel's and left alone).
+      - Addresses not listed are removed (link-local IPv6 addresses are the kernel's and left alone; listing
+        one is refused).
         Omit the option to leave addresses unmanaged; C([]) removes all.
     type: list
     elements: str

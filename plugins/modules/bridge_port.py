@@ -14,6 +14,15 @@ description:
   - A link that is a port of another bridge is moved to O(bridge); the action says so.
   - With O(migrate_addresses), the IPv4/IPv6 addresses of the link and the routes through it (the default
     route included) move onto the bridge in the same run, in an order that keeps the host reachable.
+    The addresses are first copied to the bridge; then enslaving the link, moving every route and removing
+    the link's addresses go to the kernel in one request (one system call), so a run killed at any instant
+    leaves either the link as it was (with copies of its addresses on the bridge) or the migration done,
+    and IPv4 to the gateway keeps working either way.
+  - What the migration cannot carry is refused before any change, with the routes and rules named - a
+    multipath (ECMP) route with a nexthop on the link, a route through it in another table than main,
+    a policy rule naming it.
+  - Joining a port whose MTU is below 1280 to a bridge that carries IPv6 addresses is refused (the bridge
+    would follow the port's MTU down and the kernel would drop its IPv6 addresses).
   - The link's administrative state (up/down) is not managed.
 author:
   - netfabric.core developers (@netfabric)

@@ -17,9 +17,12 @@ description:
     list of a unicast VXLAN fabric, so broadcast, unknown unicast and multicast frames go to every listed VTEP.
   - For a non-zero MAC, the listed destinations are the complete set for that MAC, so a MAC that moved to
     another VTEP loses its old destination. Flood-list destinations not listed are kept unless O(exclusive).
-  - Entries the module does not own are never touched, also with O(exclusive) - learned entries and
-    the bridge's own (master) entries.
-  - If a request in the batch fails, the requests of that batch that succeeded are undone and the module fails.
+  - Entries the module does not own are never read, compared or removed, also with O(exclusive) - learned
+    entries, entries a control plane marked C(extern_learn) (FRR's EVPN MACs) and the bridge's own (master) entries.
+  - A unicast MAC has exactly one destination; listing it towards two is refused before any change
+    (the kernel would keep the first and ignore the second).
+  - If a request in the batch fails, or the entries read back differ from the plan, every change of the run is
+    undone and the module fails.
 author:
   - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
@@ -40,7 +43,10 @@ options:
         type: str
         required: true
       dst:
-        description: Underlay IP address of the remote VTEP.
+        description:
+          - Underlay IP address of the remote VTEP.
+          - The unspecified addresses C(0.0.0.0) and C(::) are refused (the kernel reads a removal of them as
+            a removal of every destination of the MAC).
         type: str
         required: true
       vni:
@@ -62,10 +68,22 @@ options:
     default: present
   exclusive:
     description:
-      - With O(state=present), also remove every static remote entry on O(dev) that is not listed,
-        such as the entries of peers that left the fabric.
+      - With O(state=present), also remove the static remote entries on O(dev) that are not listed, within
+        O(exclusive_scope), such as the entries of peers that left the fabric.
     type: bool
     default: false
+  exclusive_scope:
+    description:
+      - Which entries O(exclusive) may remove. The kernel cannot tell the flood entries a control plane such as
+        FRR installs from static ones, so a task removes only within the part of the table it manages.
+      - C(listed) - the classes of MAC the task lists - the flood list (MAC C(00:00:00:00:00:00)) when it
+        lists a flood entry, the unicast MACs when it lists a unicast MAC; nothing when the list is empty.
+      - C(flood) - the flood list only, also when the list is empty (a fabric shrunk to one host).
+      - C(unicast) - the unicast MACs only. C(all) - every static remote entry.
+      - Do not manage the flood list of a VTEP whose flood list a control plane (EVPN) installs.
+    type: str
+    choices: [listed, flood, unicast, all]
+    default: listed
 '''
 
 EXAMPLES = r'''
@@ -73,6 +91,7 @@ EXAMPLES = r'''
   netfabric.core.fdb_entry:
     dev: vx100
     exclusive: true
+    exclusive_scope: flood
     entries:
       - {mac: "00:00:00:00:00:00", dst: 192.0.2.12}
       - {mac: "00:00:00:00:00:00", dst: 192.0.2.13}

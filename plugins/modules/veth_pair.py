@@ -16,8 +16,13 @@ description:
   - Both ends are brought up, and so is C(lo) in the peer's namespace when it differs from the host end's
     (a container's namespace needs it).
   - Changing O(peer) renames the peer. Changing O(peer_netns) moves the peer there if it is in the host end's
-    namespace; a peer in any other namespace cannot be reached, so the pair is then deleted and re-created,
-    and RV(actions) says so.
+    namespace; a peer in another named namespace (C(/run/netns)) under the name O(peer) cannot be moved from
+    here, so the pair is then deleted and re-created, and RV(actions) says so.
+  - A veth named O(name) whose peer is anything else - another name, a namespace without a name such as
+    the host of a container (a container's C(eth0)) - is not the pair the task describes, and is refused
+    with a message saying what is there; it is never deleted.
+  - An O(mtu) below 1280 is refused while either end carries (or is to carry) IPv6 addresses, which the
+    kernel would drop.
   - Moving or re-creating clears the peer's addresses and routes; the ones given in O(peer_addresses) and
     O(peer_gateway) are set again.
   - Only the options given are managed; the others are left as they are.

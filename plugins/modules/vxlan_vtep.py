@@ -18,6 +18,10 @@ description:
     O(group)) are converged by deleting and re-creating the device; the re-creation shows in C(actions)
     and the diff, and the device keeps its bridge membership, MTU and port flags. Its forwarding entries
     go with the old device; run M(netfabric.core.fdb_entry) after this module (as the overlay role does).
+  - If the new device is refused (for example its VNI is taken), the old one is restored as it was - same
+    ifindex, MAC, attributes, bridge membership, port flags, MTU, addresses, routes, up/down state and
+    forwarding entries - and the module fails with C(changed=false).
+  - An MTU below 1280 is refused while the device carries IPv6 addresses (the kernel would drop them).
   - Before any change, checks that O(dev) exists, that O(local) is an address of this host and that O(mtu)
     fits the underlay.
 author:

@@ -234,3 +234,21 @@ def test_invalid_namespace_name_is_refused(fabric, name):
     assert proc.returncode != 0
     assert results["h1"][0] == "unreachable"
     assert "not a valid network namespace name" in results["h1"][1]["msg"]
+
+
+def test_stale_namespace_file_is_named_not_a_deserialization_error(fabric):
+    """A regular file in /run/netns (left by a failed ``ip netns add``, or a removed container's bind
+    mount target) used to reach ``ip netns exec`` and come back as an unparsable module result."""
+    stale = fabric["prefix"] + "-stale"
+    path = "/run/netns/" + stale
+    open(path, "w").close()
+    try:
+        proc, results = ansible(fabric, "h1", "ansible.builtin.command", "true", extra=["-e", "ansible_netns_name=%s" % stale])
+        assert proc.returncode != 0
+        assert results["h1"][0] == "unreachable", results
+        msg = results["h1"][1]["msg"]
+        assert "netns_name" in msg and stale in msg and "is not a network namespace" in msg, msg
+        assert "deserializ" not in msg.lower() and "Traceback" not in msg
+        assert os.path.isfile(path) and os.path.getsize(path) == 0, "the stale file was changed"
+    finally:
+        os.unlink(path)

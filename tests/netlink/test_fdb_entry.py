@@ -87,14 +87,23 @@ def test_exclusive_purges_unlisted_but_never_bridge_or_other_devices(host):
 
     result = run(host, entries=FLOOD, exclusive=True)
     assert_ok(result, True)
-    assert remote(host) == [(ZERO, peer, None, None) for peer in PEERS]
+    # The task lists the flood list only: the unicast entry is outside its scope and stays.
+    unicast = ("02:00:00:00:00:01", "192.0.2.12", None, None)
+    assert remote(host) == sorted([(ZERO, peer, None, None) for peer in PEERS] + [unicast])
     assert [e for e in fdb(host, "vx100") if e["mac"] == "02:00:00:00:00:77"], "a dynamic entry was removed"
     assert result["added"] == [{"mac": ZERO, "dst": "192.0.2.14"}]
-    assert result["removed"] == [{"mac": ZERO, "dst": "192.0.2.99"}, {"mac": "02:00:00:00:00:01", "dst": "192.0.2.12"}]
+    assert result["removed"] == [{"mac": ZERO, "dst": "192.0.2.99"}]
+    assert_ok(run(host, entries=FLOOD, exclusive=True), False)
+
+    result = run(host, entries=FLOOD, exclusive=True, exclusive_scope="all")
+    assert_ok(result, True)
+    assert result["removed"] == [{"mac": "02:00:00:00:00:01", "dst": "192.0.2.12"}]
+    assert remote(host) == [(ZERO, peer, None, None) for peer in PEERS]
+    assert [e for e in fdb(host, "vx100") if e["mac"] == "02:00:00:00:00:77"], "a dynamic entry was removed"
     assert bridge_owned(host) == owned, "the bridge's own (master) entries were touched"
     assert fdb(host, "br100") == br_own
     assert fdb(host, "vx200") == other, "entries on another device were touched"
-    assert_ok(run(host, entries=FLOOD, exclusive=True), False)
+    assert_ok(run(host, entries=FLOOD, exclusive=True, exclusive_scope="all"), False)
 
 
 def test_non_exclusive_keeps_unlisted_flood_destinations(host):

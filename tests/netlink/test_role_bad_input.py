@@ -38,6 +38,18 @@ CASES = [
 ]
 
 
+def assert_fails_in_plan_play(inventory, extra, words):
+    """overlay.yml fails in its plan play (the build play never starts), showing ``words``, changing nothing."""
+    proc, recap = run_playbook(inventory, "overlay.yml", extra_vars=dict(FABRIC_VARS, **extra))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-4000:]
+    failure = output[output.find("FAILED!"):] if "FAILED!" in output else output
+    for word in words:
+        assert word in failure, "the failure does not show %r:\n%s" % (word, failure[-4000:])
+    assert "PLAY [Build the underlay]" not in output, "the build play started: the check came too late"
+    assert all(r["changed"] == 0 for r in recap.values()), recap
+
+
 @pytest.fixture(scope="module")
 def fresh_lab(tmp_path_factory):
     inventory = tmp_path_factory.mktemp("badinput") / "lab.yml"
@@ -51,12 +63,37 @@ def fresh_lab(tmp_path_factory):
 def test_bad_role_input_fails_before_any_change(fresh_lab, extra, words):
     inventory, namespaces = fresh_lab
     before = dump_state(*namespaces)
-    proc, recap = run_playbook(inventory, "overlay.yml", extra_vars=dict(FABRIC_VARS, **extra))
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output[-4000:]
-    failure = output[output.find("FAILED!"):] if "FAILED!" in output else output
-    for word in words:
-        assert word in failure, "the failure does not show %r:\n%s" % (word, failure[-4000:])
-    assert all(r["changed"] == 0 for r in recap.values()), recap
+    assert_fails_in_plan_play(inventory, extra, words)
     assert lab_namespaces(namespaces[0].rsplit("-", 1)[0]) == namespaces, "a namespace was created or removed"
+    assert dump_state(*namespaces) == before, "the failed run changed the lab"
+
+
+# What only the hosts know (issue 14): (id, host vars changed on h2, extra vars, words the failure must show).
+# Each is found by the plan play's read-only probe, on every host, before any host changes.
+HOST_CASES = [
+    ("duplicate-underlay-address", {"netfabric_underlay_address": "192.0.2.11"}, {},
+     ["netfabric_underlay_address", "192.0.2.11 is claimed by h1 and h2"]),
+    ("address-not-carried", {"netfabric_underlay_address": "192.0.2.99"}, {},
+     ["netfabric_underlay_address", "h2 does not carry 192.0.2.99"]),
+    ("missing-uplink", {"netfabric_uplink": "eth9"}, {}, ["underlay_uplink", "h2 has no interface eth9"]),
+    ("missing-container-netns", {}, {"underlay_containers": [{"name": "c1", "create_netns": False,
+                                                              "netns": "no-such-ns"}]},
+     ["underlay_containers", "/run/netns/no-such-ns"]),
+    ("missing-container-pid", {}, {"underlay_containers": [{"name": "c1", "create_netns": False, "netns": 4194303}]},
+     ["underlay_containers", "/proc/4194303/ns/net"]),
+    ("vtep-address-not-carried", {}, {"overlay_local_address": "192.0.2.98"},
+     ["overlay_local_address", "does not carry 192.0.2.98"]),
+]
+
+
+@pytest.mark.parametrize("h2_vars,extra,words", [c[1:] for c in HOST_CASES], ids=[c[0] for c in HOST_CASES])
+def test_host_facts_checked_in_the_plan_play(fresh_lab, tmp_path, h2_vars, extra, words):
+    import yaml
+    inventory, namespaces = fresh_lab
+    data = yaml.safe_load(inventory.read_text())
+    data["all"]["children"]["fabric"]["hosts"]["h2"].update(h2_vars)
+    variant = tmp_path / "variant.yml"
+    variant.write_text(yaml.safe_dump(data, sort_keys=False))
+    before = dump_state(*namespaces)
+    assert_fails_in_plan_play(variant, extra, words)
     assert dump_state(*namespaces) == before, "the failed run changed the lab"
