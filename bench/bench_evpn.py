@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -150,22 +151,26 @@ def table(rows, markdown=False):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--hosts", default="3,8,16", help="fabric sizes, comma-separated ('' skips)")
-    parser.add_argument("--pings", type=int, default=50)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--hosts", default="3,8,16", help="fabric sizes, comma-separated ('' skips)")
+    parser.add_argument("--pings", type=int, default=50, help="unicast pings for the copies per frame")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    sizes = [int(x) for x in args.hosts.split(",") if x]
     common.exit_on_sigterm()
     common.link_collection()
     workdir = tempfile.mkdtemp(prefix="nfbench-evpn-")
     rows = []
-    for n in [int(x) for x in args.hosts.split(",") if x]:
-        for mode in ("static", "evpn"):
-            rows.append(measure(workdir, n, mode, args.pings))
-            print("evpn bench: %d hosts %s done" % (n, mode), file=sys.stderr)
+    try:
+        for n in sizes:
+            for mode in ("static", "evpn"):
+                rows.append(measure(workdir, n, mode, args.pings))
+                print("evpn bench: %d hosts %s done" % (n, mode), file=sys.stderr)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     if rows:
         print(table(rows, args.markdown) + "\n")
     return rows
