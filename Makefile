@@ -31,13 +31,15 @@ help:
 # CNI_DEPS: the real CNI plugins and a runtime for tests/netlink/test_cni.py (podman runs containers from a
 # busybox-static root filesystem on runc).
 CNI_DEPS := containernetworking-plugins podman runc busybox-static
+# FRR (zebra, bgpd, vtysh) for the EVPN control plane (overlay_control_plane: evpn, tests/netlink/test_evpn.py).
+EVPN_DEPS := frr
 # DOCKER_DEPS: a Docker engine for tests/netlink/test_docker_networks.py (the test starts a dockerd per lab host).
 DOCKER_DEPS := docker.io busybox-static
 
 deps:
 	@command -v ip >/dev/null && command -v bridge >/dev/null && command -v tcpdump >/dev/null && command -v ping >/dev/null \
-	  && command -v nft >/dev/null && dpkg -s $(sort $(CNI_DEPS) $(DOCKER_DEPS)) >/dev/null 2>&1 \
-	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables $(sort $(CNI_DEPS) $(DOCKER_DEPS)) >/dev/null; }
+	  && command -v nft >/dev/null && dpkg -s $(sort $(CNI_DEPS) $(DOCKER_DEPS) $(EVPN_DEPS)) >/dev/null 2>&1 \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping tcpdump nftables $(sort $(CNI_DEPS) $(DOCKER_DEPS) $(EVPN_DEPS)) >/dev/null; }
 	@command -v dot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }  # fabric.svg (demo, test_fabric_graph)
 	@test -x /usr/lib/systemd/systemd-networkd \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }

@@ -10,6 +10,7 @@
 5. fabric_info reading a host with 10,000 forwarding entries vs iproute2 (bench_fabric_info.py).
 6. the routed overlay: per-peer entries vs ip/bridge -batch, playbooks/routed.yml on a lab (bench_routed.py)
 7. underlay copies per unicast overlay frame, before/after MAC learning (bench_unicast.py).
+8. static flood lists vs BGP EVPN through FRR (bench_evpn.py).
 ``--quick`` is a smoke run with the smallest sizes (seconds to a minute, not for the record).
 """
 from __future__ import absolute_import, division, print_function
@@ -22,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_ansible  # noqa: E402  pylint: disable=wrong-import-position
+import bench_evpn  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fabric_info  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fdb  # noqa: E402  pylint: disable=wrong-import-position
 import bench_ip_plan  # noqa: E402  pylint: disable=wrong-import-position
@@ -82,6 +84,15 @@ MAC entries. *ip + bridge -j* is four iproute2 processes reading the same object
 dumps, grouped by ifindex in one pass); *module process* runs `plugins/modules/fabric_info.py` as
 Ansible does (interpreter start, imports, the read, the JSON result of every flood destination)."""
 
+NOTES_EVPN = """\
+`playbooks/overlay.yml` with `lab/demo-vars.yml` on a fresh lab of N+1 hosts per row; EVPN with h1 as the
+route reflector, every host's FRR (zebra + bgpd) in its own pathspace, started by the role. *add one host*:
+static re-runs the play on all N+1 hosts (every flood list must name the new host); EVPN runs it on the new
+host alone (`--limit`). *FRR start to all flood lists*: the new host's zebra and bgpd started (as the role
+starts them) until every other host lists it in both tenants' flood lists (`bridge -j fdb`, polled every
+0.1 s). *underlay copies per unicast frame*: VXLAN packets of one h1 <-> h2 ping flow received by all hosts
+(tcpdump on every uplink) per frame sent, after ARP; 1.00 means no host but the destination saw it."""
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -100,11 +111,13 @@ def parse_args(argv):
     parser.add_argument("--routed-repeat", type=int, default=5)
     parser.add_argument("--routed-hosts", default="16")
     parser.add_argument("--unicast-hosts", default="3,8,16")
+    parser.add_argument("--evpn-hosts", default="3,8,16", help="fabric sizes of the static/EVPN comparison")
     args = parser.parse_args(argv)
     if args.quick:
         args.fdb_sizes, args.fdb_repeat, args.task_rounds = "1000", 1, 2
         args.overlay_hosts, args.ip_plan_repeat, args.info_sizes = "", 1, "1000"
         args.routed_repeat, args.routed_hosts, args.unicast_hosts = 1, "", ""
+        args.evpn_hosts = ""
     return args
 
 
@@ -157,7 +170,7 @@ def _met(condition):
 
 
 def report(args, results, started, seconds):
-    fdb_rows, ansible, ip_rows, info_rows, routed, unicast_rows, facts = results
+    fdb_rows, ansible, ip_rows, info_rows, routed, unicast_rows, evpn_rows, facts = results
     lines = ["# Benchmarks", "",
              "Produced by `make bench` (`python bench/run.py`) on %s in %.0f s. Every figure is the median of"
              " the runs given per table, measured side by side with its baseline in the same run. The machine is"
@@ -193,6 +206,9 @@ def report(args, results, started, seconds):
     if unicast_rows:
         lines += ["## 7. Unicast across the underlay, before and after MAC learning (1 run per size)", "",
                   bench_unicast.render(unicast_rows, markdown=True), "", NOTES_UNICAST, ""]
+    if evpn_rows:
+        lines += ["## 8. Static flood lists vs BGP EVPN (FRR), one run per size", "",
+                  bench_evpn.table(evpn_rows, markdown=True), "", NOTES_EVPN, ""]
     return "\n".join(lines)
 
 
@@ -212,6 +228,7 @@ def main(argv=None):
     routed = bench_routed.main(["--peers", args.routed_peers, "--repeat", str(args.routed_repeat),
                                 "--hosts", args.routed_hosts])
     unicast_rows = bench_unicast.main(["--hosts", args.unicast_hosts]) if args.unicast_hosts else []
+    evpn_rows = bench_evpn.main(["--hosts", args.evpn_hosts]) if args.evpn_hosts else []
     seconds = time.monotonic() - begin
     facts["load average"] += ", %.2f %.2f %.2f (end)" % os.getloadavg()
     print(targets(fdb_rows, ansible, False, unicast_rows))
@@ -219,8 +236,8 @@ def main(argv=None):
         print(bench_unicast.render(unicast_rows))
     if not args.no_write:
         with open(args.output, "w") as out:
-            out.write(report(args, (fdb_rows, ansible, ip_rows, info_rows, routed, unicast_rows, facts), started,
-                             seconds) + "\n")
+            results = (fdb_rows, ansible, ip_rows, info_rows, routed, unicast_rows, evpn_rows, facts)
+            out.write(report(args, results, started, seconds) + "\n")
         print("wrote %s" % args.output)
 
 

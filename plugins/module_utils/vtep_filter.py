@@ -14,6 +14,13 @@ inject frames into a tenant. The table admits the port only from the fabric's pe
         udp dport 4789 ip6 saddr @peers6 accept
         udp dport 4789 counter drop } }
 
+With ``sources`` (a dynamic fabric, e.g. BGP EVPN, whose peers are not known ahead) the sets also hold
+whole subnets (``flags interval``), and with ``bgp`` the chain admits TCP 179 from the same sets only:
+
+        tcp dport 179 ip saddr @peers4 accept
+        tcp dport 179 ip6 saddr @peers6 accept
+        tcp dport 179 counter drop
+
 Why the nft tool and not netlink through pyroute2: pyroute2's nftables API is a prototype (its own
 words) without set lookups in rules. nft is called with an argument vector (no shell) and JSON in and
 out; the whole table is replaced in one nft transaction, so a host never runs a half-written filter.
@@ -37,6 +44,8 @@ SETS = {4: ("peers4", "ipv4_addr", "ip"), 6: ("peers6", "ipv6_addr", "ip6")}
 
 ARGUMENT_SPEC = dict(
     peers=dict(type="list", elements="str", default=[]),
+    sources=dict(type="list", elements="str", default=[]),
+    bgp=dict(type="bool", default=False),
     dstport=dict(type="int", default=4789),
     table=dict(type="str", default="netfabric_vtep"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -44,25 +53,47 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def desired_objects(table, peers, dstport):
+BGP_PORT = 179
+
+
+def set_element(network):
+    """A set element as nft lists it: a plain address for a host, a prefix for a subnet."""
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)
+    return {"prefix": {"addr": str(network.network_address), "len": network.prefixlen}}
+
+
+def desired_objects(table, peers, dstport, sources=(), bgp=False):
     """The table exactly as ``nft -j list table`` prints it, less handles and counter values."""
     objects = [{"table": {"family": FAMILY, "name": table}}]
+    members = [ipaddress.ip_network(p) for p in peers] + list(sources)
+    # nft refuses overlapping intervals: a member inside another listed subnet is already admitted.
+    members = [m for m in members if not any(o != m and o.version == m.version and m.subnet_of(o) for o in members)]
     for version in (4, 6):
         name, kind, _proto = SETS[version]
         nft_set = {"family": FAMILY, "name": name, "table": table, "type": kind}
-        elements = sorted((p for p in peers if p.version == version), key=int)
+        if sources:
+            nft_set["flags"] = ["interval"]
+        elements = sorted((set_element(m) for m in members if m.version == version), key=_element_key)
         if elements:
-            nft_set["elem"] = [str(p) for p in elements]
+            nft_set["elem"] = elements
         objects.append({"set": nft_set})
     objects.append({"chain": {"family": FAMILY, "table": table, "name": CHAIN, "type": "filter",
                               "hook": "input", "prio": PRIORITY, "policy": "accept"}})
-    port_match = {"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}},
-                            "right": dstport}}
+    rules = _admit_rules("udp", dstport)
+    if bgp:
+        rules.extend(_admit_rules("tcp", BGP_PORT))
+    objects.extend({"rule": {"family": FAMILY, "table": table, "chain": CHAIN, "expr": expr}} for expr in rules)
+    return objects
+
+
+def _admit_rules(protocol, port):
+    """``PROTOCOL dport PORT`` accepted from the peer sets, counted and dropped from anyone else."""
+    port_match = {"match": {"op": "==", "left": {"payload": {"protocol": protocol, "field": "dport"}}, "right": port}}
     rules = [[port_match, {"match": {"op": "==", "left": {"payload": {"protocol": SETS[v][2], "field": "saddr"}},
                                      "right": "@" + SETS[v][0]}}, {"accept": None}] for v in (4, 6)]
     rules.append([port_match, {"counter": {"packets": 0, "bytes": 0}}, {"drop": None}])
-    objects.extend({"rule": {"family": FAMILY, "table": table, "chain": CHAIN, "expr": expr}} for expr in rules)
-    return objects
+    return rules
 
 
 def normalize(listing):
@@ -84,6 +115,9 @@ def normalize(listing):
 
 
 def _element_key(element):
+    if isinstance(element, dict) and "prefix" in element:
+        address = ipaddress.ip_address(element["prefix"]["addr"])
+        return (address.version, int(address), element["prefix"]["len"])
     try:
         address = ipaddress.ip_address(element)
         return (address.version, int(address))
@@ -136,6 +170,12 @@ class VtepFilter(Resource):
             address = validate.ip("peers[%d]" % position, peer)
             if address not in self.peers:
                 self.peers.append(address)
+        self.sources = []
+        for position, source in enumerate(params["sources"] or []):
+            network = validate.cidr("sources[%d]" % position, source).network
+            if network not in self.sources:
+                self.sources.append(network)
+        self.bgp = params["bgp"]
         self.state = params["state"]
         self.ns = Namespace(validate.netns("netns", params["netns"]))
         self.run_command = run_command
@@ -166,12 +206,14 @@ class VtepFilter(Resource):
             if not self.objects:
                 return before, []
             return summarize(self.table, []), [self._replace([], "delete nftables table %s %s" % (FAMILY, self.table))]
-        wanted = desired_objects(self.table, self.peers, self.dstport)
+        wanted = desired_objects(self.table, self.peers, self.dstport, self.sources, self.bgp)
         after = summarize(self.table, wanted)
         if self.objects == wanted:
             return after, []
-        text = "%s nftables table %s %s: udp dport %d only from %d peer VTEP(s)" % (
-            "replace" if self.objects else "create", FAMILY, self.table, self.dstport, len(self.peers))
+        text = "%s nftables table %s %s: udp dport %d%s only from %d peer VTEP(s)%s" % (
+            "replace" if self.objects else "create", FAMILY, self.table, self.dstport,
+            " and tcp dport %d" % BGP_PORT if self.bgp else "", len(self.peers),
+            " and %d source subnet(s)" % len(self.sources) if self.sources else "")
         return after, [self._replace(wanted, text)]
 
     def _replace(self, objects, text):
@@ -187,4 +229,5 @@ class VtepFilter(Resource):
         return Step(text, apply)
 
     def result(self, after):
-        return {"dropped_packets": self.dropped, "peers": [str(p) for p in self.peers]}
+        return {"dropped_packets": self.dropped, "peers": [str(p) for p in self.peers],
+                "sources": [str(s) for s in self.sources]}

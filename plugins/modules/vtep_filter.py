@@ -30,6 +30,20 @@ options:
     type: list
     elements: str
     default: []
+  sources:
+    description:
+      - Subnets (CIDR) to admit as a whole, for fabrics whose VTEPs are not known ahead (BGP EVPN - hosts join
+        and leave without a run on the others). The sets then carry C(flags interval); a peer inside a listed
+        subnet is admitted through it.
+      - Empty (the default) leaves the table exactly as with O(peers) alone.
+    type: list
+    elements: str
+    default: []
+  bgp:
+    description:
+      - Also admit BGP (TCP port 179) only from O(peers) and O(sources), and count and drop it from anyone else.
+    type: bool
+    default: false
   dstport:
     description: The VXLAN UDP port to filter (the VTEPs' C(dstport)).
     type: int
@@ -57,6 +71,11 @@ EXAMPLES = r'''
                hosts=groups['fabric']) }}"
     dstport: 4789
 
+- name: An EVPN fabric - VXLAN and BGP from the underlay subnet only
+  netfabric.core.vtep_filter:
+    sources: [192.0.2.0/24]
+    bgp: true
+
 - name: Remove the filter
   netfabric.core.vtep_filter:
     state: absent
@@ -75,8 +94,14 @@ peers:
   type: list
   elements: str
   sample: ["192.0.2.12", "192.0.2.13"]
+sources:
+  description: The admitted subnets, as validated.
+  returned: success
+  type: list
+  elements: str
+  sample: ["192.0.2.0/24"]
 dropped_packets:
-  description: Packets the drop rule has counted since the table was last written.
+  description: Packets the drop rules have counted since the table was last written.
   returned: success
   type: int
   sample: 0

@@ -99,3 +99,27 @@ def test_missing_netns_fails_and_creates_no_namespace():
     result = run_module("vtep_filter", dict(peers=PEERS, netns=missing))
     assert result["rc"] != 0 and "netns" in result["msg"] and missing in result["msg"], result
     assert missing not in sh("ip", "netns", "list")
+
+
+def test_sources_admit_subnets_and_bgp_only_from_them(ns):
+    """EVPN mode: whole underlay subnets in interval sets, TCP 179 admitted from them only; idempotent."""
+    assert_ok(vtep_filter(ns, sources=["192.0.2.0/24", "2001:db8::/64"], peers=["192.0.2.12"], bgp=True), True)
+    sets, rules = nft_table(ns)
+    # The peer inside 192.0.2.0/24 is admitted through the subnet (nft refuses overlapping intervals).
+    assert sets == {"peers4": [{"prefix": {"addr": "192.0.2.0", "len": 24}}],
+                    "peers6": [{"prefix": {"addr": "2001:db8::", "len": 64}}]}
+    assert rules == ["udp dport 4789 ip saddr @peers4 accept", "udp dport 4789 ip6 saddr @peers6 accept",
+                     "udp dport 4789 counter packets 0 bytes 0 drop",
+                     "tcp dport 179 ip saddr @peers4 accept", "tcp dport 179 ip6 saddr @peers6 accept",
+                     "tcp dport 179 counter packets 0 bytes 0 drop"]
+    assert_ok(vtep_filter(ns, sources=["192.0.2.0/24", "2001:db8::/64"], peers=["192.0.2.12"], bgp=True), False)
+    # Back to a static peer list: the interval flag and the BGP rules go.
+    assert_ok(vtep_filter(ns, peers=PEERS), True)
+    sets, rules = nft_table(ns)
+    assert sets == {"peers4": ["192.0.2.12", "192.0.2.13"], "peers6": ["2001:db8::12"]} and len(rules) == 3
+
+
+def test_bad_source_fails_cleanly(ns):
+    before = nft_dump(ns)
+    result = vtep_filter(ns, sources=["192.0.2.0"], bgp=True)
+    assert_failed_cleanly(result, "sources[0]", "192.0.2.0", before, nft_dump(ns))
