@@ -190,8 +190,10 @@ def fabric_links(netns):
         state[name]["info_data"] = entry["linkinfo"].get("info_data", {}) if name.startswith("vx") else None
     state["br0 addresses"] = addrs(netns, "br0")
     state["routes"] = ip_json(netns, "route", "show")
-    # The VTEPs' own entries (with a remote dst); the bridge's learned entries come and go with traffic.
-    state["flood"] = {vx: sorted((e["mac"], e["dst"]) for e in fdb(netns, vx) if e.get("dst")) for vx in ("vx100", "vx200")}
+    # The VTEPs' own permanent entries (with a remote dst). Learned ones (the bridge's, and the VTEPs' own since
+    # they learn in the static mode) come and go with traffic, e.g. a peer's ARP during the run.
+    state["flood"] = {vx: sorted((e["mac"], e["dst"]) for e in fdb(netns, vx)
+                                 if e.get("dst") and e.get("state") == "permanent") for vx in ("vx100", "vx200")}
     return state
 
 
