@@ -47,6 +47,7 @@ class Demo:
         self.inventory = os.path.abspath(args.inventory or os.path.join(self.out, "inventory.yml"))
         self.step = 0
         self.recaps = {}
+        self.last_log = None
 
     def log_path(self, name):
         self.step += 1
@@ -69,7 +70,7 @@ class Demo:
 
     def playbook(self, title, playbook, *extra, expect_rc=(0,)):
         """Run one playbook with its full output in a log; print one line; return its recap."""
-        log = self.log_path(os.path.splitext(playbook)[0])
+        log = self.last_log = self.log_path(os.path.splitext(playbook)[0])
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", self.inventory,
                 "-e", "@" + os.path.abspath(self.args.vars), os.path.join(REPO, "playbooks", playbook)] + list(extra)
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0")
@@ -109,7 +110,12 @@ class Demo:
         self.playbook("verify.yml (ping matrix)", "verify.yml", "-e", "verify_results_file=" + reach)
         second = self.playbook("overlay.yml (second run)", "overlay.yml")
         report = os.path.join(self.out, "status.json")
+        if os.path.exists(report):
+            os.remove(report)
         self.playbook("status.yml (drift report)", "status.yml", "-e", "status_report_file=" + report, expect_rc=(0, 2))
+        if not os.path.exists(report):  # rc 2 is drift only when the report was written; else the play failed
+            raise DemoError("status.yml failed before writing its report; log %s\n%s"
+                            % (self.rel(self.last_log), tail(self.last_log)))
         self.playbook("graph.yml (picture)", "graph.yml", "-e", "graph_dir=" + self.out)
         status = read_json(report)
         wire = self.wire_check(status)

@@ -158,8 +158,8 @@ class FabricInfo(Resource):
             return None
         if self.nft_path is None:
             return {"table": self.table, "state": "unknown", "reason": "the nft command is not installed"}
-        reader = VtepFilter({"table": self.table, "dstport": 4789, "peers": [], "state": "present",
-                             "netns": self.netns}, self.run_command)
+        reader = VtepFilter({"table": self.table, "dstport": 4789, "peers": [], "sources": [], "bgp": False,
+                             "state": "present", "netns": self.netns}, self.run_command)
         try:
             summary = reader.read()
         finally:
