@@ -27,6 +27,7 @@ import ipaddress
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import atomic, changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import IFA_F_NODAD, RT_TABLE_LOCAL, RTNH_F_ONLINK
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     IPV6_MIN_MTU, PORT_FLAGS, RT_TABLE_MAIN, RTPROT_KERNEL, LinkTable, refuse_ipv6_loss, resolver, route_request)
@@ -49,9 +50,6 @@ FLAG_OPTIONS = sorted(PORT_FLAGS)
 # What the kernel gives a port when it joins a bridge (BR_LEARNING | BR_FLOOD, nothing else).
 JOIN_DEFAULTS = {"learning": True, "flood": True, "hairpin": False, "neigh_suppress": False, "isolated": False}
 
-RTNH_F_ONLINK = 4
-RT_TABLE_LOCAL = 255
-IFA_F_NODAD = 0x02
 INFINITY_LIFETIME = 0xFFFFFFFF
 # Address flags a user sets (ip address add ... nodad noprefixroute ...); the others are kernel state
 # (secondary, tentative, deprecated, permanent, dadfailed) and must not be copied.

@@ -15,6 +15,7 @@ import collections
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import NTF_EXT_LEARNED, VXLAN_PORT
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
@@ -25,7 +26,6 @@ ARGUMENT_SPEC = dict(
     netns=dict(type="str"),
 )
 AF_UNSPEC = 0
-NTF_EXT_LEARNED = 0x10
 # ndm_state bits (linux/neighbour.h) -> the words `ip neigh` / `bridge fdb` print.
 NUD_STATES = ((0x01, "incomplete"), (0x02, "reachable"), (0x04, "stale"), (0x08, "delay"), (0x10, "probe"),
               (0x20, "failed"), (0x40, "noarp"), (0x80, "permanent"))
@@ -158,7 +158,7 @@ class FabricInfo(Resource):
             return None
         if self.nft_path is None:
             return {"table": self.table, "state": "unknown", "reason": "the nft command is not installed"}
-        reader = VtepFilter({"table": self.table, "dstport": 4789, "peers": [], "sources": [], "bgp": False,
+        reader = VtepFilter({"table": self.table, "dstport": VXLAN_PORT, "peers": [], "sources": [], "bgp": False,
                              "state": "present", "netns": self.netns}, self.run_command)
         try:
             summary = reader.read()

@@ -13,12 +13,9 @@ import ipaddress
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP, RT_SCOPE_LINK, RT_TABLE_MAIN, RTPROT_KERNEL
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
-IFF_UP = 1
-RT_TABLE_MAIN = 254
-RTPROT_KERNEL = 2
-RT_SCOPE_LINK = 253
 # Port flag option -> IFLA_BRPORT_* attribute (pyroute2 keyword) ; ``hairpin`` is the port "mode".
 PORT_FLAGS = {
     "learning": "learning",

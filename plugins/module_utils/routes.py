@@ -18,16 +18,14 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE, NLM_F_REQUEST, NLM_F_EXCL, NLM_F_CREATE, RTA_DST, RTA_OIF,
+    RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE, RTNH_F_ONLINK, RT_TABLE_MAIN, RTN_UNICAST,
+    RT_SCOPE_UNIVERSE, RT_SCOPE_LINK)
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
     DEFAULT_PROTOCOL, OwnedEntries, is_unicast, validated_list)
 
-RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
-NLM_F_REQUEST, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x200, 0x400
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 1, 4, 5, 6, 15
-RT_TABLE_MAIN, RTN_UNICAST = 254, 1
-RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
-RTNH_F_ONLINK = 0x4
 IPV6_DEFAULT_METRIC = 1024  # what the kernel stores for an IPv6 route given metric 0
 
 RTMSG = struct.Struct("=BBBBBBBBI")

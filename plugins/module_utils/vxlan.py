@@ -6,12 +6,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, snapshot, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import VXLAN_PORT
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     LinkTable, owned_addresses, read_addresses, refuse_ipv6_loss, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
-IANA_VXLAN_PORT = 4789
 # Outer Ethernet 14 + IP 20/40 + UDP 8 + VXLAN 8: what the VTEP's MTU must leave to the underlay.
 OVERHEAD = {4: 50, 6: 70}
 # The kernel refuses to change these on an existing device (EOPNOTSUPP): converge by re-creating it.
@@ -22,7 +22,7 @@ ARGUMENT_SPEC = dict(
     vni=dict(type="int"),
     local=dict(type="str"),
     dev=dict(type="str"),
-    dstport=dict(type="int", default=IANA_VXLAN_PORT),
+    dstport=dict(type="int", default=VXLAN_PORT),
     learning=dict(type="bool", default=False),
     group=dict(type="str"),
     ttl=dict(type="int"),
