@@ -27,7 +27,9 @@ import ipaddress
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import atomic, changes, validate
-from ansible_collections.netfabric.core.plugins.module_utils.constants import IFA_F_NODAD, RT_TABLE_LOCAL, RTNH_F_ONLINK
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, IFA_F_OPTIMISTIC,
+    RT_TABLE_LOCAL, RTNH_F_ONLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     IPV6_MIN_MTU, PORT_FLAGS, RT_TABLE_MAIN, RTPROT_KERNEL, LinkTable, refuse_ipv6_loss, resolver, route_request)
@@ -53,7 +55,8 @@ JOIN_DEFAULTS = {"learning": True, "flood": True, "hairpin": False, "neigh_suppr
 INFINITY_LIFETIME = 0xFFFFFFFF
 # Address flags a user sets (ip address add ... nodad noprefixroute ...); the others are kernel state
 # (secondary, tentative, deprecated, permanent, dadfailed) and must not be copied.
-IFA_F_COPY = 0x02 | 0x04 | 0x10 | 0x100 | 0x200 | 0x400  # nodad optimistic home mngtmpaddr noprefixroute autojoin
+USER_ADDRESS_FLAGS = (IFA_F_NODAD | IFA_F_OPTIMISTIC | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE
+                      | IFA_F_MCAUTOJOIN)
 
 
 def read_address_entries(ns, index):
@@ -75,7 +78,7 @@ def read_address_entries(ns, index):
         preferred = cache["ifa_preferred"] if cache is not None else INFINITY_LIFETIME
         entries.append({
             "iface": ipaddress.ip_interface("%s/%d" % (addr, msg["prefixlen"])),
-            "flags": attrs.get("IFA_FLAGS", msg["flags"]) & IFA_F_COPY,
+            "flags": attrs.get("IFA_FLAGS", msg["flags"]) & USER_ADDRESS_FLAGS,
             "broadcast": attrs.get("IFA_BROADCAST"),
             "lifetimes": None if valid == INFINITY_LIFETIME and preferred == INFINITY_LIFETIME else (valid, preferred),
         })

@@ -16,6 +16,7 @@ import os
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import RTN_UNICAST, RTPROT_STATIC
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, refuse_ipv6_loss, resolver, route_request)
@@ -35,8 +36,6 @@ ARGUMENT_SPEC = dict(
     netns=dict(type="str"),
 )
 
-RTPROT_STATIC = 4
-RTN_UNICAST = 1
 NSID_NOT_ASSIGNED = (-1, 4294967295)
 # Where the peer was found, relative to what peer_netns asks for.
 AT_DESIRED, IN_HOST_NS, ELSEWHERE, MISSING = "desired", "host", "elsewhere", "missing"
