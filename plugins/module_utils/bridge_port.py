@@ -31,6 +31,7 @@ from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, IFA_F_OPTIMISTIC,
     RT_TABLE_LOCAL, RTNH_F_ONLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link, wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     IPV6_MIN_MTU, PORT_FLAGS, RT_TABLE_MAIN, RTPROT_KERNEL, LinkTable, refuse_ipv6_loss, resolver, route_request)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
@@ -206,13 +207,12 @@ class BridgePort(Resource):
         table = LinkTable(self.ns)
         bridge = table.get(self.bridge)
         if bridge is None:
-            validate.fail("bridge", self.bridge, "no link of this name in the network namespace")
+            raise NetfabricError(no_such_link("bridge", self.bridge))
         if bridge["kind"] != "bridge":
-            validate.fail("bridge", self.bridge, "link exists but is a %s, not a bridge"
-                          % (bridge["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("bridge", self.bridge, bridge["kind"], "bridge"))
         port = table.get(self.port)
         if port is None:
-            validate.fail("port", self.port, "no link of this name in the network namespace")
+            raise NetfabricError(no_such_link("port", self.port))
         if port["kind"] == "bridge":
             validate.fail("port", self.port, "link is itself a bridge; a bridge cannot be a port of another bridge")
         master = table.get(port["master"]) if port["master"] else None

@@ -14,7 +14,7 @@ import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl
 from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP, RT_SCOPE_LINK, RT_TABLE_MAIN, RTPROT_KERNEL
-from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link
 
 # Port flag option -> IFLA_BRPORT_* attribute (pyroute2 keyword) ; ``hairpin`` is the port "mode".
 PORT_FLAGS = {
@@ -97,7 +97,7 @@ class LinkTable:
         """ifindex of ``name``; a missing link is an error naming ``option``."""
         view = self.by_name.get(name)
         if view is None:
-            raise NetfabricError("%s: no link named %r in this network namespace" % (option, name))
+            raise NetfabricError(no_such_link(option, name))
         return view["index"]
 
 

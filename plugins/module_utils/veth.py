@@ -18,6 +18,7 @@ import socket
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.constants import RTN_UNICAST, RTPROT_STATIC
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, refuse_ipv6_loss, resolver, route_request)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import (
@@ -177,8 +178,7 @@ class VethPair(Resource):
             self._where = MISSING
             return {"name": self.name, "state": "absent"}
         if host["kind"] != "veth":
-            raise NetfabricError("name: link %r exists but is a %s, not a veth; remove it or pick another name"
-                                 % (self.name, host["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("name", self.name, host["kind"], "veth", "remove it or pick another name"))
         where, peer, peer_table = self._locate(host, table)
         self._where, self._host, self._peer = where, host, peer
         self.host_index = host["index"]
@@ -325,9 +325,9 @@ class VethPair(Resource):
             return
         view = table.get(self.master)
         if view is None:
-            validate.fail("master", self.master, "no such link in the network namespace of %s" % self.name)
+            raise NetfabricError(no_such_link("master", self.master))
         if view["kind"] != "bridge":
-            validate.fail("master", self.master, "is a %s, not a bridge" % (view["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("master", self.master, view["kind"], "bridge"))
 
     def _check_free(self, peer_table, name):
         """The peer's new name must be free where the peer goes (a rename is only planned when the name changes)."""

@@ -8,6 +8,7 @@ __metaclass__ = type
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, snapshot, validate
 from ansible_collections.netfabric.core.plugins.module_utils.constants import VXLAN_PORT
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     LinkTable, owned_addresses, read_addresses, refuse_ipv6_loss, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
@@ -76,7 +77,7 @@ class VxlanVtep(Resource):
         if view is None:
             return {"name": self.name, "state": "absent"}
         if view["kind"] != "vxlan":
-            raise NetfabricError("name: link %r exists but is a %s, not a vxlan device" % (self.name, view["kind"]))
+            raise NetfabricError(wrong_kind("name", self.name, view["kind"], "vxlan device"))
         state = dict(view["vxlan"], name=self.name, state="present", up=view["up"], mtu=view["mtu"],
                      master=view["master"])
         if "port" in view:
@@ -92,14 +93,16 @@ class VxlanVtep(Resource):
         """Validation that needs the namespace: done before the first change, never after."""
         dev = self.links.get(self.dev)
         if dev is None:
-            raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
+            raise NetfabricError(no_such_link("dev", self.dev))
         if self.local not in owned_addresses(self.ns):
             raise NetfabricError("local: %s is not an address of this host; a VTEP must send from an address "
                                  "it owns (the underlay address on %s or its bridge)" % (self.local, self.dev))
         if self.master is not None:
             bridge = self.links.get(self.master)
-            if bridge is None or bridge["kind"] != "bridge":
-                raise NetfabricError("master: %r is %s" % (self.master, "not a bridge" if bridge else "no link here"))
+            if bridge is None:
+                raise NetfabricError(no_such_link("master", self.master))
+            if bridge["kind"] != "bridge":
+                raise NetfabricError(wrong_kind("master", self.master, bridge["kind"], "bridge"))
         limit = dev["mtu"] - OVERHEAD[self.local.version]
         if self.mtu is not None and self.mtu > limit:
             raise NetfabricError("mtu: %d exceeds what the underlay allows: %s has mtu %d, minus %d bytes of "
