@@ -381,7 +381,8 @@ class VethPair(Resource):
             steps.append(changes.link_set(self.peer_ns, self.peer, "mtu=%d on peer %s" % (self.mtu, self.peer), peer_of,
                                           {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
         if self.master is not None and host_now["master"] != self.master:
-            steps.append(self._set_master(host_of, host_now["master"]))
+            steps.append(changes.set_master(self.ns, host_of, self.master, host_now["master"],
+                                            "set master of %s to %s" % (self.name, self.master)))
         steps.extend(addrgen.steps(self.ns, self.name, host_of, host_now["view"], self.ipv6_addrgen))
         if not host_now["up"]:
             steps.append(changes.bring_up(self.ns, self.name, host_of))
@@ -397,13 +398,6 @@ class VethPair(Resource):
         if self.peer_gateway is not None and peer_now["gateway"] != str(self.peer_gateway):
             steps.append(self._gateway_step(peer_of))
         return steps
-
-    def _set_master(self, host_of, old):
-        def master_of(name):
-            return resolver(self.ns, name)() if name else 0
-        return Step("set master of %s to %s" % (self.name, self.master),
-                    lambda: self.ns.ipr.link("set", index=host_of(), master=master_of(self.master)),
-                    lambda: self.ns.ipr.link("set", index=host_of(), master=master_of(old)))
 
     def _gateway_step(self, peer_of):
         """``ip route replace default via GW dev PEER`` in the peer's namespace; the undo restores what it replaced."""

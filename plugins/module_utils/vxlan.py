@@ -159,7 +159,8 @@ class VxlanVtep(Resource):
             steps.append(changes.link_set(self.ns, self.name, "learning=%s ttl=%s on %s"
                                           % (self.learning, self.ttl, self.name), index_of, new, old))
         if master is not None and current["master"] != master:
-            steps.append(self._enslave(master, current["master"], index_of))
+            steps.append(changes.set_master(self.ns, index_of, master, current["master"],
+                                            "set %s master %s" % (self.name, master)))
         if master is not None:
             # A port that was just created or moved to another bridge starts with the kernel defaults.
             flag = current.get("neigh_suppress", False) if current["master"] == master else False
@@ -199,12 +200,6 @@ class VxlanVtep(Resource):
         changed = ", ".join("%s %s -> %s" % (k, before[k], after[k]) for k in IMMUTABLE if before[k] != after[k])
         return snapshot.destroying_step(self.ns, self.name, "re-create %s (the kernel cannot change %s in place)"
                                         % (self.name, changed), index_of)
-
-    def _enslave(self, master, old_master, index_of):
-        master_index = self.links.index(master, "master")
-        old_index = self.links.index(old_master, "master") if old_master else 0
-        return changes.link_set(self.ns, self.name, "set %s master %s" % (self.name, master), index_of,
-                                {"master": master_index}, {"master": old_index})
 
     def result(self, after):
         return {"mtu": after.get("mtu"), "vni": after.get("vni"), "local": after.get("local")}

@@ -78,3 +78,18 @@ def test_no_module_util_defines_a_kernel_constant_or_limit_again():
 def _from_constants(value):
     """``MAX_VNI = VNI_MAX``-style aliases are a second name, not a second definition."""
     return isinstance(value, ast.Attribute)
+
+
+def test_every_module_utils_attribute_a_plugin_names_exists():
+    """``rtnl.RTM_NEWLINK``-style references resolve: a constant moved to constants.py must stay reachable
+    wherever another file still reaches it through a module (the import itself would not fail)."""
+    import importlib
+    package = "ansible_collections.netfabric.core.plugins.module_utils."
+    names = sorted(p.stem for p in MODULE_UTILS.glob("*.py"))
+    pattern = re.compile(r"\b(%s)\.([A-Z][A-Z0-9_]+)\b" % "|".join(names))
+    missing = []
+    for path in sorted((REPO / "plugins").rglob("*.py")):
+        for module, attribute in set(pattern.findall(path.read_text())):
+            if not hasattr(importlib.import_module(package + module), attribute):
+                missing.append("%s: %s.%s" % (path.relative_to(REPO), module, attribute))
+    assert missing == []

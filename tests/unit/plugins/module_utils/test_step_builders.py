@@ -117,3 +117,34 @@ def test_addrgen_cannot_be_turned_on_without_ipv6():
     with pytest.raises(NetfabricError) as caught:
         addrgen.steps(FakeNamespace(), "vx100", lambda: 5, {"index": 5, "addrgenmode": None}, True)
     assert str(caught.value).startswith("ipv6_addrgen: link 'vx100' has no IPv6")
+
+
+class ResolvingIPRoute(RecordingIPRoute):
+    """Also answers ``link("get", ifname=...)`` from a name -> ifindex table that steps may change."""
+
+    def __init__(self, indexes):
+        super(ResolvingIPRoute, self).__init__()
+        self.indexes = indexes
+
+    def __getattr__(self, verb):
+        record = super(ResolvingIPRoute, self).__getattr__(verb)
+
+        def call(command, **kw):
+            if verb == "link" and command == "get":
+                return [{"index": self.indexes[kw["ifname"]]}]
+            return record(command, **kw)
+        return call
+
+
+def test_set_master_resolves_both_bridges_when_it_runs_and_undoes_to_the_old_one():
+    ns = FakeNamespace()
+    ns.ipr = ResolvingIPRoute({"br0": 7})
+    step = changes.set_master(ns, lambda: 4, "br1", "br0", "set vx100 master br1")
+    ns.ipr.indexes["br1"] = 8  # created by an earlier step of the same run
+    step.do()
+    step.undo()
+    assert step.text == "set vx100 master br1"
+    assert ns.ipr.calls == [("link", "set", {"index": 4, "master": 8}), ("link", "set", {"index": 4, "master": 7})]
+    released = changes.set_master(ns, lambda: 4, "br0", None, "set vx100 master br0")
+    released.undo()
+    assert ns.ipr.calls[-1] == ("link", "set", {"index": 4, "master": 0})  # the undo of a first enslaving: nomaster
