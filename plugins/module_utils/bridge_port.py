@@ -29,12 +29,12 @@ import socket
 from ansible_collections.netfabric.core.plugins.module_utils import atomic, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, IFA_F_OPTIMISTIC,
-    RT_TABLE_LOCAL, RTNH_F_ONLINK)
+    RTNH_F_ONLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link, wrong_kind
-from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    IPV6_MIN_MTU, PORT_FLAGS, RT_TABLE_MAIN, RTPROT_KERNEL, LinkTable, refuse_ipv6_loss, resolver, route_request)
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.links import IPV6_MIN_MTU, PORT_FLAGS, LinkTable, refuse_ipv6_loss, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
+from ansible_collections.netfabric.core.plugins.module_utils.routes import read_link_routes, route_request, unmovable
 
 ARGUMENT_SPEC = dict(
     bridge=dict(type="str", required=True),
@@ -99,57 +99,10 @@ def address_request(entry, index):
 
 
 def read_route_entries(ns, index):
-    """Main-table, non-kernel unicast routes through a link (as links.read_routes) plus ``onlink``.
-
-    links.read_routes() drops the ONLINK nexthop flag, and a route via an on-link gateway outside
-    every subnet cannot be re-created without it.
-    """
-    routes = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for msg in ns.ipr.route("dump", family=family):
-            attrs = dict(msg["attrs"])
-            if attrs.get("RTA_OIF") != index or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
-                continue
-            if msg["proto"] == RTPROT_KERNEL or msg["type"] != 1:
-                continue
-            dst = attrs.get("RTA_DST")
-            if family == socket.AF_INET6 and dst and dst.startswith("fe80:"):
-                continue
-            routes.append({
-                "family": family,
-                "dst": "%s/%d" % (dst, msg["dst_len"]) if dst else "default",
-                "gateway": attrs.get("RTA_GATEWAY"),
-                "priority": attrs.get("RTA_PRIORITY"),
-                "prefsrc": attrs.get("RTA_PREFSRC"),
-                "proto": msg["proto"],
-                "scope": msg["scope"],
-                "onlink": bool(msg["flags"] & RTNH_F_ONLINK),
-            })
-    # Routes without a gateway first: a gateway must be reachable on the new link when its route moves.
-    return sorted(routes, key=lambda r: (r["gateway"] is not None, r["family"] == socket.AF_INET6))
-
-
-def unmovable(ns, index, name):
-    """Descriptions of the multipath routes, routes in other tables and policy rules that use link ``index``."""
-    found = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for msg in ns.ipr.route("dump", family=family):
-            attrs = dict(msg["attrs"])
-            table = attrs.get("RTA_TABLE", msg["table"])
-            dst = attrs.get("RTA_DST")
-            text = "%s/%d" % (dst, msg["dst_len"]) if dst else "default"
-            hops = [hop for hop in attrs.get("RTA_MULTIPATH") or [] if hop.get("oif") == index]
-            if hops:
-                found.append("multipath route %s (table %s) with a nexthop on %s" % (text, table, name))
-            elif (attrs.get("RTA_OIF") == index and table not in (RT_TABLE_MAIN, RT_TABLE_LOCAL)
-                  and msg["proto"] != RTPROT_KERNEL):
-                found.append("route %s in table %s through %s" % (text, table, name))
-        for rule in ns.ipr.get_rules(family=family):
-            attrs = dict(rule["attrs"])
-            if name in (attrs.get("FRA_IIFNAME"), attrs.get("FRA_OIFNAME")):
-                found.append("policy rule %s (IPv%d) naming %s" % (attrs.get("FRA_PRIORITY", 0),
-                                                                   4 if family == socket.AF_INET else 6, name))
-    return found
+    """The routes through link ``index`` (routes.read_link_routes, with ``onlink``), in the order they move:
+    routes without a gateway first, since a gateway must be reachable on the new link when its route moves."""
+    return sorted(read_link_routes(ns, index, onlink=True),
+                  key=lambda r: (r["gateway"] is not None, r["family"] == socket.AF_INET6))
 
 
 def route_text(route):

@@ -13,7 +13,7 @@ import ipaddress
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl
-from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP, RT_SCOPE_LINK, RT_TABLE_MAIN, RTPROT_KERNEL
+from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP, RT_SCOPE_LINK
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link
 
 # Port flag option -> IFLA_BRPORT_* attribute (pyroute2 keyword) ; ``hairpin`` is the port "mode".
@@ -143,46 +143,6 @@ def owned_addresses(ns):
         if addr:
             result.add(ipaddress.ip_address(addr))
     return result
-
-
-def read_routes(ns, index):
-    """Main-table routes through a link that someone configured (not the kernel's connected routes)."""
-    routes = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for msg in ns.ipr.route("dump", family=family):
-            attrs = dict(msg["attrs"])
-            if attrs.get("RTA_OIF") != index or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
-                continue
-            if msg["proto"] == RTPROT_KERNEL or msg["type"] != 1:  # unicast routes only
-                continue
-            dst = attrs.get("RTA_DST")
-            if family == socket.AF_INET6 and dst and dst.startswith("fe80:"):
-                continue
-            routes.append({
-                "family": family,
-                "dst": "%s/%d" % (dst, msg["dst_len"]) if dst else "default",
-                "gateway": attrs.get("RTA_GATEWAY"),
-                "priority": attrs.get("RTA_PRIORITY"),
-                "prefsrc": attrs.get("RTA_PREFSRC"),
-                "proto": msg["proto"],
-                "scope": msg["scope"],
-            })
-    return routes
-
-
-def route_request(route, index):
-    """pyroute2 keywords that recreate ``route`` (a read_routes() entry) on link ``index``."""
-    request = {"family": route["family"], "oif": index, "table": RT_TABLE_MAIN,
-               "proto": route["proto"], "scope": route["scope"]}
-    if route["dst"] != "default":
-        dst, length = route["dst"].split("/")
-        request.update(dst=dst, dst_len=int(length))
-    else:
-        request["dst_len"] = 0
-    for key in ("gateway", "priority", "prefsrc"):
-        if route.get(key) is not None:
-            request[key] = route[key]
-    return request
 
 
 def resolver(ns, name):

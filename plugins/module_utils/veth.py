@@ -16,13 +16,13 @@ import os
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
-from ansible_collections.netfabric.core.plugins.module_utils.constants import RTN_UNICAST, RTPROT_STATIC
+from ansible_collections.netfabric.core.plugins.module_utils.constants import RT_TABLE_MAIN, RTPROT_STATIC
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
-from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, refuse_ipv6_loss, resolver, route_request)
+from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, read_addresses, refuse_ipv6_loss, resolver
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import (
     NETNS_RUN_DIR, Namespace, NetfabricError, NetlinkError)
+from ansible_collections.netfabric.core.plugins.module_utils.routes import default_routes, read_link_routes, route_request
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -49,19 +49,6 @@ def find_index(table, index):
     return None
 
 
-def default_routes(ns, family):
-    """Main-table unicast default routes of one family in a namespace (any device), read_routes()-shaped + oif."""
-    found = []
-    for msg in ns.ipr.route("dump", family=family):
-        attrs = dict(msg["attrs"])
-        if msg["dst_len"] != 0 or msg["type"] != RTN_UNICAST or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
-            continue
-        found.append({"family": family, "dst": "default", "gateway": attrs.get("RTA_GATEWAY"),
-                      "priority": attrs.get("RTA_PRIORITY"), "prefsrc": attrs.get("RTA_PREFSRC"),
-                      "proto": msg["proto"], "scope": msg["scope"], "oif": attrs.get("RTA_OIF")})
-    return found
-
-
 def rename_link(ns, index, new):
     """Rename a link; kernels that refuse to rename a running link (EBUSY) get down/rename/up, and the
     addresses and routes that going down removed are put back."""
@@ -72,7 +59,7 @@ def rename_link(ns, index, new):
         if exc.code != errno.EBUSY:
             raise
     addresses = read_addresses(ns, index)
-    routes = read_routes(ns, index)
+    routes = read_link_routes(ns, index)
     ns.ipr.link("set", index=index, state="down")
     ns.ipr.link("set", index=index, ifname=new)
     ns.ipr.link("set", index=index, state="up")
