@@ -65,8 +65,8 @@ def test_addresses_added_before_removed_but_a_prefix_change_removes_first():
 def test_addresses_not_exclusive_keeps_the_others_and_nothing_to_do_is_no_step():
     ns = FakeNamespace()
     current = ifaces("192.0.2.10/24", "198.51.100.5/24")
-    assert [s.text for s in changes.address_steps(ns, "br0", lambda: 4, current, ifaces("192.0.2.10/24"),
-                                                   exclusive=False)] == []
+    kept = changes.address_steps(ns, "br0", lambda: 4, current, ifaces("192.0.2.10/24"), exclusive=False)
+    assert kept == []
     assert changes.address_steps(ns, "br0", lambda: 4, current, list(current)) == []
 
 
