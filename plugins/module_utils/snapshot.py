@@ -24,7 +24,7 @@ import struct
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl
 from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_VXLAN_RESERVED_BITS,
-    IFLA_VXLAN_TTL_INHERIT, NDA_MASTER, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NUD_NOARP, NUD_PERMANENT)
+    IFLA_VXLAN_TTL_INHERIT, NDA_MASTER, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NUD_NOARP, NUD_PERMANENT, RTM_NEWLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import PORT_FLAGS, LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
@@ -140,10 +140,10 @@ def _recreate(ns, snap):
             + rtnl.nla(rtnl.IFLA_ADDRESS, bytes.fromhex(view["mac"].replace(":", "")))
             + rtnl.nla(rtnl.IFLA_MTU, struct.pack("=I", view["mtu"]))
             + rtnl.nla(rtnl.IFLA_LINKINFO, linkinfo))
-    _netlink_request(ns.raw, rtnl.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body, "re-creating %s" % view["name"])
+    _netlink_request(ns.raw, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body, "re-creating %s" % view["name"])
     if snap["af_spec"]:  # the kernel takes addrgenmode on an existing link only (EAFNOSUPPORT on creation)
         body = rtnl.IFINFOMSG.pack(0, 0, view["index"], 0, 0) + snap["af_spec"]
-        _netlink_request(ns.raw, rtnl.RTM_NEWLINK, 0, body, "restoring addrgenmode of %s" % view["name"])
+        _netlink_request(ns.raw, RTM_NEWLINK, 0, body, "restoring addrgenmode of %s" % view["name"])
 
 
 def _restore_neighbours(ns, index, neighbours):
