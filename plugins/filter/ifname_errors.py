@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netfabric.core.plugins.module_utils import validate
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
 
 def ifname_errors(names):

@@ -14,8 +14,8 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import changes, rtnl
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 from ansible_collections.netfabric.core.plugins.module_utils.links import read_link_local
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
 OPTION = "ipv6_addrgen"
 SPEC = dict(type="bool")

@@ -7,6 +7,7 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     LinkTable, read_addresses, refuse_ipv6_loss, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
@@ -47,8 +48,7 @@ class Bridge(Resource):
         if view is None:
             return {"name": self.name, "state": "absent"}
         if view["kind"] != "bridge":
-            raise NetfabricError("name: link %r exists but is a %s, not a bridge; remove it or pick another name"
-                                 % (self.name, view["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("name", self.name, view["kind"], "bridge", "remove it or pick another name"))
         state = {
             "name": self.name, "state": "present", "up": view["up"], "mtu": view["mtu"], "mac": view["mac"],
             "stp": view["bridge"]["stp"], "vlan_filtering": view["bridge"]["vlan_filtering"],

@@ -27,10 +27,14 @@ import ipaddress
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import atomic, changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, IFA_F_OPTIMISTIC,
+    RTNH_F_ONLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    IPV6_MIN_MTU, PORT_FLAGS, RT_TABLE_MAIN, RTPROT_KERNEL, LinkTable, refuse_ipv6_loss, resolver, route_request)
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link, wrong_kind
+from ansible_collections.netfabric.core.plugins.module_utils.links import IPV6_MIN_MTU, PORT_FLAGS, LinkTable, refuse_ipv6_loss, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
+from ansible_collections.netfabric.core.plugins.module_utils.routes import read_link_routes, route_request, unmovable
 
 ARGUMENT_SPEC = dict(
     bridge=dict(type="str", required=True),
@@ -49,13 +53,11 @@ FLAG_OPTIONS = sorted(PORT_FLAGS)
 # What the kernel gives a port when it joins a bridge (BR_LEARNING | BR_FLOOD, nothing else).
 JOIN_DEFAULTS = {"learning": True, "flood": True, "hairpin": False, "neigh_suppress": False, "isolated": False}
 
-RTNH_F_ONLINK = 4
-RT_TABLE_LOCAL = 255
-IFA_F_NODAD = 0x02
 INFINITY_LIFETIME = 0xFFFFFFFF
 # Address flags a user sets (ip address add ... nodad noprefixroute ...); the others are kernel state
 # (secondary, tentative, deprecated, permanent, dadfailed) and must not be copied.
-IFA_F_COPY = 0x02 | 0x04 | 0x10 | 0x100 | 0x200 | 0x400  # nodad optimistic home mngtmpaddr noprefixroute autojoin
+USER_ADDRESS_FLAGS = (IFA_F_NODAD | IFA_F_OPTIMISTIC | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE
+                      | IFA_F_MCAUTOJOIN)
 
 
 def read_address_entries(ns, index):
@@ -77,7 +79,7 @@ def read_address_entries(ns, index):
         preferred = cache["ifa_preferred"] if cache is not None else INFINITY_LIFETIME
         entries.append({
             "iface": ipaddress.ip_interface("%s/%d" % (addr, msg["prefixlen"])),
-            "flags": attrs.get("IFA_FLAGS", msg["flags"]) & IFA_F_COPY,
+            "flags": attrs.get("IFA_FLAGS", msg["flags"]) & USER_ADDRESS_FLAGS,
             "broadcast": attrs.get("IFA_BROADCAST"),
             "lifetimes": None if valid == INFINITY_LIFETIME and preferred == INFINITY_LIFETIME else (valid, preferred),
         })
@@ -97,57 +99,10 @@ def address_request(entry, index):
 
 
 def read_route_entries(ns, index):
-    """Main-table, non-kernel unicast routes through a link (as links.read_routes) plus ``onlink``.
-
-    links.read_routes() drops the ONLINK nexthop flag, and a route via an on-link gateway outside
-    every subnet cannot be re-created without it.
-    """
-    routes = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for msg in ns.ipr.route("dump", family=family):
-            attrs = dict(msg["attrs"])
-            if attrs.get("RTA_OIF") != index or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
-                continue
-            if msg["proto"] == RTPROT_KERNEL or msg["type"] != 1:
-                continue
-            dst = attrs.get("RTA_DST")
-            if family == socket.AF_INET6 and dst and dst.startswith("fe80:"):
-                continue
-            routes.append({
-                "family": family,
-                "dst": "%s/%d" % (dst, msg["dst_len"]) if dst else "default",
-                "gateway": attrs.get("RTA_GATEWAY"),
-                "priority": attrs.get("RTA_PRIORITY"),
-                "prefsrc": attrs.get("RTA_PREFSRC"),
-                "proto": msg["proto"],
-                "scope": msg["scope"],
-                "onlink": bool(msg["flags"] & RTNH_F_ONLINK),
-            })
-    # Routes without a gateway first: a gateway must be reachable on the new link when its route moves.
-    return sorted(routes, key=lambda r: (r["gateway"] is not None, r["family"] == socket.AF_INET6))
-
-
-def unmovable(ns, index, name):
-    """Descriptions of the multipath routes, routes in other tables and policy rules that use link ``index``."""
-    found = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for msg in ns.ipr.route("dump", family=family):
-            attrs = dict(msg["attrs"])
-            table = attrs.get("RTA_TABLE", msg["table"])
-            dst = attrs.get("RTA_DST")
-            text = "%s/%d" % (dst, msg["dst_len"]) if dst else "default"
-            hops = [hop for hop in attrs.get("RTA_MULTIPATH") or [] if hop.get("oif") == index]
-            if hops:
-                found.append("multipath route %s (table %s) with a nexthop on %s" % (text, table, name))
-            elif (attrs.get("RTA_OIF") == index and table not in (RT_TABLE_MAIN, RT_TABLE_LOCAL)
-                  and msg["proto"] != RTPROT_KERNEL):
-                found.append("route %s in table %s through %s" % (text, table, name))
-        for rule in ns.ipr.get_rules(family=family):
-            attrs = dict(rule["attrs"])
-            if name in (attrs.get("FRA_IIFNAME"), attrs.get("FRA_OIFNAME")):
-                found.append("policy rule %s (IPv%d) naming %s" % (attrs.get("FRA_PRIORITY", 0),
-                                                                   4 if family == socket.AF_INET else 6, name))
-    return found
+    """The routes through link ``index`` (routes.read_link_routes, with ``onlink``), in the order they move:
+    routes without a gateway first, since a gateway must be reachable on the new link when its route moves."""
+    return sorted(read_link_routes(ns, index, onlink=True),
+                  key=lambda r: (r["gateway"] is not None, r["family"] == socket.AF_INET6))
 
 
 def route_text(route):
@@ -205,13 +160,12 @@ class BridgePort(Resource):
         table = LinkTable(self.ns)
         bridge = table.get(self.bridge)
         if bridge is None:
-            validate.fail("bridge", self.bridge, "no link of this name in the network namespace")
+            raise NetfabricError(no_such_link("bridge", self.bridge))
         if bridge["kind"] != "bridge":
-            validate.fail("bridge", self.bridge, "link exists but is a %s, not a bridge"
-                          % (bridge["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("bridge", self.bridge, bridge["kind"], "bridge"))
         port = table.get(self.port)
         if port is None:
-            validate.fail("port", self.port, "no link of this name in the network namespace")
+            raise NetfabricError(no_such_link("port", self.port))
         if port["kind"] == "bridge":
             validate.fail("port", self.port, "link is itself a bridge; a bridge cannot be a port of another bridge")
         master = table.get(port["master"]) if port["master"] else None

@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import PORT_FLAGS
+from ansible_collections.netfabric.core.plugins.module_utils.links import PORT_FLAGS, resolver
 
 
 def link_set(ns, name, text, index_of, new, old):
@@ -18,6 +18,18 @@ def link_set(ns, name, text, index_of, new, old):
 
 def delete_link(ns, name, index_of):
     return Step("delete %s" % name, lambda: ns.ipr.link("del", index=index_of()))
+
+
+def set_master(ns, index_of, master, old, text):
+    """``ip link set LINK master MASTER`` (None: nomaster), undone by putting the link back under ``old``.
+
+    The masters' ifindexes are looked up when the step runs: a bridge may be created earlier in the same run.
+    """
+    def master_of(bridge):
+        return resolver(ns, bridge)() if bridge else 0
+    return Step(text,
+                lambda: ns.ipr.link("set", index=index_of(), master=master_of(master)),
+                lambda: ns.ipr.link("set", index=index_of(), master=master_of(old)))
 
 
 def bring_up(ns, name, index_of):

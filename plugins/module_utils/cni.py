@@ -15,7 +15,9 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError, parse_address, parse_subnet
+from ansible_collections.netfabric.core.plugins.module_utils.constants import MTU_MAX, MTU_MIN
+from ansible_collections.netfabric.core.plugins.module_utils.errors import PlanError
+from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import parse_address, parse_subnet
 
 CNI_VERSION = '1.0.0'
 # The CNI spec's network name grammar; the name is also part of file and state directory names.
@@ -36,13 +38,14 @@ def check_bridge(bridge, who):
 
 
 def check_mtu(mtu, who):
-    """None or 0 -> None (the plugin's default); else an int between 68 and 65535."""
+    """None or 0 -> None (the plugin's default); else an int between MTU_MIN and MTU_MAX."""
     if mtu is None or mtu == 0 or mtu == '':
         return None
     if isinstance(mtu, str) and mtu.strip().isdigit():
         mtu = int(mtu.strip())
-    if isinstance(mtu, bool) or not isinstance(mtu, int) or not 68 <= mtu <= 65535:
-        raise PlanError('%s: mtu must be an integer between 68 and 65535 (or 0 for the plugin default), got %r' % (who, mtu))
+    if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
+        raise PlanError('%s: mtu must be an integer between %d and %d (or 0 for the plugin default), got %r'
+                        % (who, MTU_MIN, MTU_MAX, mtu))
     return mtu
 
 

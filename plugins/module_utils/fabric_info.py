@@ -15,6 +15,9 @@ import collections
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    AF_BRIDGE, NTF_EXT_LEARNED, NTF_SELF, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT,
+    NUD_PROBE, NUD_REACHABLE, NUD_STALE, VXLAN_PORT)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
@@ -25,15 +28,14 @@ ARGUMENT_SPEC = dict(
     netns=dict(type="str"),
 )
 AF_UNSPEC = 0
-NTF_EXT_LEARNED = 0x10
 # ndm_state bits (linux/neighbour.h) -> the words `ip neigh` / `bridge fdb` print.
-NUD_STATES = ((0x01, "incomplete"), (0x02, "reachable"), (0x04, "stale"), (0x08, "delay"), (0x10, "probe"),
-              (0x20, "failed"), (0x40, "noarp"), (0x80, "permanent"))
+STATE_WORDS = ((NUD_INCOMPLETE, "incomplete"), (NUD_REACHABLE, "reachable"), (NUD_STALE, "stale"), (NUD_DELAY, "delay"),
+               (NUD_PROBE, "probe"), (NUD_FAILED, "failed"), (NUD_NOARP, "noarp"), (NUD_PERMANENT, "permanent"))
 ORIGINS = ("static", "learned", "extern_learn")
 
 
 def state_words(state):
-    return [word for bit, word in NUD_STATES if state & bit]
+    return [word for bit, word in STATE_WORDS if state & bit]
 
 
 def origin(state, flags):
@@ -41,7 +43,7 @@ def origin(state, flags):
     kernel, or installed by a control plane (extern_learn, e.g. FRR's zebra for EVPN)."""
     if flags & NTF_EXT_LEARNED:
         return "extern_learn"
-    if state & (fdb.NUD_PERMANENT | fdb.NUD_NOARP):
+    if state & (NUD_PERMANENT | NUD_NOARP):
         return "static"
     return "learned"
 
@@ -63,8 +65,8 @@ def forwarding_tables(entries, vtep_indexes):
         table = tables.get(index)
         if table is None:
             continue
-        if not flags & fdb.NTF_SELF:  # the bridge's table (NDA_MASTER): the VTEP's own entries carry NTF_SELF
-            if not state & fdb.NUD_PERMANENT:  # permanent = the port's own address, not a remote MAC
+        if not flags & NTF_SELF:  # the bridge's table (NDA_MASTER): the VTEP's own entries carry NTF_SELF
+            if not state & NUD_PERMANENT:  # permanent = the port's own address, not a remote MAC
                 table["bridge_macs"][origin(state, flags)] += 1
         elif entry.mac == fdb.ZERO_MAC and entry.dst is not None:
             table["flood"].append(entry.dst)
@@ -80,7 +82,7 @@ def neighbour_view(entries, names):
     NOARP entries for multicast and loopback)."""
     found = []
     for index, state, _flags, entry in entries:
-        if entry.dst is None or state == fdb.NUD_NOARP:
+        if entry.dst is None or state == NUD_NOARP:
             continue
         found.append({"dev": names.get(index), "address": entry.dst, "mac": entry.mac, "state": state_words(state)})
     return sorted(found, key=lambda n: (n["dev"] or "", address_key(n["address"])))
@@ -141,7 +143,7 @@ class FabricInfo(Resource):
         links = dict((name, view) for name, view in table.by_name.items() if name is not None)
         addresses = rtnl.read_addresses(self.ns.raw)
         vtep_indexes = dict((view["index"], name) for name, view in links.items() if view["kind"] == "vxlan")
-        tables = forwarding_tables(fdb.read_neighbours(self.ns.raw, fdb.AF_BRIDGE), vtep_indexes)
+        tables = forwarding_tables(fdb.read_neighbours(self.ns.raw, AF_BRIDGE), vtep_indexes)
         self.info = {
             "bridges": [bridge_view(name, view, links) for name, view in sorted(links.items()) if view["kind"] == "bridge"],
             "vteps": [vtep_view(name, links[name], tables[index])
@@ -158,7 +160,7 @@ class FabricInfo(Resource):
             return None
         if self.nft_path is None:
             return {"table": self.table, "state": "unknown", "reason": "the nft command is not installed"}
-        reader = VtepFilter({"table": self.table, "dstport": 4789, "peers": [], "sources": [], "bgp": False,
+        reader = VtepFilter({"table": self.table, "dstport": VXLAN_PORT, "peers": [], "sources": [], "bgp": False,
                              "state": "present", "netns": self.netns}, self.run_command)
         try:
             summary = reader.read()

@@ -20,22 +20,15 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    RTM_NEWLINK, RTM_GETLINK, RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH, NLMSG_ERROR, NLMSG_DONE, NLM_F_REQUEST,
+    NLM_F_DUMP, NLM_F_CREATE, NLM_F_APPEND, AF_BRIDGE, NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PORT, NDA_VNI,
+    IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_VXLAN_ID, IFLA_VXLAN_PORT, NTF_SELF,
+    NTF_MASTER, NTF_EXT_LEARNED, NUD_NOARP, NUD_PERMANENT, NETLINK_GET_STRICT_CHK, SOL_NETLINK)
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
-RTM_NEWLINK, RTM_GETLINK = 16, 18
-RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
-NLMSG_ERROR, NLMSG_DONE = 2, 3
-NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
-NLM_F_CREATE, NLM_F_APPEND = 0x400, 0x800
-NETLINK_GET_STRICT_CHK, SOL_NETLINK = 12, 270
-AF_BRIDGE = 7
-NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PORT, NDA_VNI = 1, 2, 3, 6, 7
-IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA = 3, 18, 1, 2
-IFLA_VXLAN_ID, IFLA_VXLAN_PORT = 1, 15
-NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED = 0x02, 0x04, 0x10
 # Entries a control plane (FRR's zebra: EVPN type-2 routes) or the bridge owns: never ours.
 NOT_OURS = NTF_MASTER | NTF_EXT_LEARNED
-NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 ZERO_MAC = "00:00:00:00:00:00"
 INVERSE = {RTM_NEWNEIGH: RTM_DELNEIGH, RTM_DELNEIGH: RTM_NEWNEIGH}
 

@@ -23,6 +23,7 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 ARGUMENT_SPEC = dict(
@@ -127,10 +128,10 @@ class FdbEntries(Resource):
     def _device(self):
         view = fdb.read_link(self.ns.raw, self.dev)
         if view is None:
-            raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
+            raise NetfabricError(no_such_link("dev", self.dev))
         if view["kind"] != "vxlan":
-            raise NetfabricError("dev: %r is a %s, not a vxlan device; remote entries live on a VTEP"
-                                 % (self.dev, view["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("dev", self.dev, view["kind"], "vxlan device",
+                                            "remote entries live on a VTEP"))
         return view
 
     def read(self):

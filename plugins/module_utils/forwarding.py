@@ -17,13 +17,11 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    RTM_SETLINK, IFLA_IFNAME, IFLA_AF_SPEC, IFLA_INET_CONF, IPV4_DEVCONF_FORWARDING)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
-RTM_SETLINK = 19
-IFLA_IFNAME, IFLA_AF_SPEC = 3, 26
-IFLA_INET_CONF = 1
-IPV4_DEVCONF_FORWARDING = 1
 U32 = struct.Struct("=I")
 
 ARGUMENT_SPEC = dict(

@@ -31,12 +31,11 @@ import ipaddress
 
 from collections.abc import Mapping
 
-MAX_VNI = 16777215
+from ansible_collections.netfabric.core.plugins.module_utils.constants import VNI_MAX
+from ansible_collections.netfabric.core.plugins.module_utils.errors import PlanError
+
+MAX_VNI = VNI_MAX
 LAYOUTS = ('packed', 'aligned')
-
-
-class PlanError(ValueError):
-    """A plan cannot be made; the message names the option and the offending value."""
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,12 +13,9 @@ import ipaddress
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP, RT_SCOPE_LINK
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link
 
-IFF_UP = 1
-RT_TABLE_MAIN = 254
-RTPROT_KERNEL = 2
-RT_SCOPE_LINK = 253
 # Port flag option -> IFLA_BRPORT_* attribute (pyroute2 keyword) ; ``hairpin`` is the port "mode".
 PORT_FLAGS = {
     "learning": "learning",
@@ -100,7 +97,7 @@ class LinkTable:
         """ifindex of ``name``; a missing link is an error naming ``option``."""
         view = self.by_name.get(name)
         if view is None:
-            raise NetfabricError("%s: no link named %r in this network namespace" % (option, name))
+            raise NetfabricError(no_such_link(option, name))
         return view["index"]
 
 
@@ -146,46 +143,6 @@ def owned_addresses(ns):
         if addr:
             result.add(ipaddress.ip_address(addr))
     return result
-
-
-def read_routes(ns, index):
-    """Main-table routes through a link that someone configured (not the kernel's connected routes)."""
-    routes = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for msg in ns.ipr.route("dump", family=family):
-            attrs = dict(msg["attrs"])
-            if attrs.get("RTA_OIF") != index or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
-                continue
-            if msg["proto"] == RTPROT_KERNEL or msg["type"] != 1:  # unicast routes only
-                continue
-            dst = attrs.get("RTA_DST")
-            if family == socket.AF_INET6 and dst and dst.startswith("fe80:"):
-                continue
-            routes.append({
-                "family": family,
-                "dst": "%s/%d" % (dst, msg["dst_len"]) if dst else "default",
-                "gateway": attrs.get("RTA_GATEWAY"),
-                "priority": attrs.get("RTA_PRIORITY"),
-                "prefsrc": attrs.get("RTA_PREFSRC"),
-                "proto": msg["proto"],
-                "scope": msg["scope"],
-            })
-    return routes
-
-
-def route_request(route, index):
-    """pyroute2 keywords that recreate ``route`` (a read_routes() entry) on link ``index``."""
-    request = {"family": route["family"], "oif": index, "table": RT_TABLE_MAIN,
-               "proto": route["proto"], "scope": route["scope"]}
-    if route["dst"] != "default":
-        dst, length = route["dst"].split("/")
-        request.update(dst=dst, dst_len=int(length))
-    else:
-        request["dst_len"] = 0
-    for key in ("gateway", "priority", "prefsrc"):
-        if route.get(key) is not None:
-            request[key] = route[key]
-    return request
 
 
 def resolver(ns, name):

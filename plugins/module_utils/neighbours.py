@@ -19,14 +19,13 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    RTM_NEWNEIGH, RTM_DELNEIGH, NLM_F_REQUEST, NLM_F_REPLACE, NLM_F_CREATE, NDA_DST, NDA_LLADDR,
+    NDA_IFINDEX, NDA_PROTOCOL, NUD_NOARP, NUD_PERMANENT)
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
     DEFAULT_PROTOCOL, OwnedEntries, is_unicast, validated_list)
 
-RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
-NLM_F_REQUEST, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x100, 0x400
-NDA_DST, NDA_LLADDR, NDA_IFINDEX, NDA_PROTOCOL = 1, 2, 8, 12
-NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 
 NDMSG = fdb.NDMSG
 U8, U32 = struct.Struct("=B"), struct.Struct("=I")

@@ -20,9 +20,8 @@ import socket
 import sys
 import traceback
 
-CLONE_NEWNET = 0x40000000
-NS_GET_NSTYPE = 0xb703  # ioctl on a namespace file (Linux >= 4.11): its CLONE_NEW* type
-
+from ansible_collections.netfabric.core.plugins.module_utils.constants import CLONE_NEWNET, NS_GET_NSTYPE
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
 # pyroute2/__init__.py imports every protocol family the library speaks (NDB, IPDB, conntrack, IPVS,
 # nl80211, plan9, ...), and pyroute2/netlink/__init__.py the whole message machinery: 0.1-0.3 s per
@@ -98,10 +97,6 @@ __all__ = ["load_iproute", "NetlinkError", "Namespace", "NetfabricError", "PYROU
 NETNS_RUN_DIR = "/run/netns"
 NETLINK_ROUTE = 0
 SOCKET_BUFFER = 1 << 22
-
-
-class NetfabricError(Exception):
-    """A failure to report to the user as-is: the message already names option and value."""
 
 
 def netns_path(spec):

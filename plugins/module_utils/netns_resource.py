@@ -16,14 +16,13 @@ import os
 from ansible_collections.netfabric.core.plugins.module_utils import validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
+from ansible_collections.netfabric.core.plugins.module_utils.constants import CLONE_NEWNS
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NETNS_RUN_DIR, Namespace, NetfabricError
 
 try:
     from pyroute2 import netns as pyroute2_netns
 except ImportError:  # converge.run() reports the missing library
     pyroute2_netns = None
-
-CLONE_NEWNS = 0x00020000
 
 
 def _parent_pid(pid):

@@ -17,6 +17,7 @@ import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 # The kernel's own protocols (unspec, redirect, kernel, boot, static): never a task's mark.
@@ -89,7 +90,7 @@ class OwnedEntries(Resource):
         if self.ifindex is None:
             link = fdb.read_link(self.ns.raw, self.dev)
             if link is None:
-                raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
+                raise NetfabricError(no_such_link("dev", self.dev))
             self.ifindex = link["index"]
         self.actual, self.foreign = self.read_entries()
         return self._view(self.actual)

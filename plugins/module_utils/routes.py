@@ -18,16 +18,14 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE, NLM_F_REQUEST, NLM_F_EXCL, NLM_F_CREATE, RTA_DST, RTA_OIF,
+    RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE, RTNH_F_ONLINK, RT_TABLE_MAIN, RTN_UNICAST,
+    RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RTPROT_KERNEL, RT_TABLE_LOCAL)
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
     DEFAULT_PROTOCOL, OwnedEntries, is_unicast, validated_list)
 
-RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
-NLM_F_REQUEST, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x200, 0x400
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 1, 4, 5, 6, 15
-RT_TABLE_MAIN, RTN_UNICAST = 254, 1
-RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
-RTNH_F_ONLINK = 0x4
 IPV6_DEFAULT_METRIC = 1024  # what the kernel stores for an IPv6 route given metric 0
 
 RTMSG = struct.Struct("=BBBBBBBBI")
@@ -104,6 +102,89 @@ def read_main_routes(sock):
         route = Route("%s/%d" % (dst, dst_len), gateway, bool(gateway) and bool(flags & RTNH_F_ONLINK), metric)
         found.append((route, protocol, U32.unpack_from(data, attrs[RTA_OIF][0])[0]))
     return found
+
+
+# --------------------------------------------------------------------------- pyroute2 views
+# The link modules move and re-create routes through pyroute2 (they load it to change links anyway);
+# a route there is a dict of pyroute2 keywords: family, dst ("default" or CIDR), gateway, priority,
+# prefsrc, proto, scope.
+
+def _main_unicast(ns, family):
+    """(message, attributes) of each main-table unicast route of ``family``: one pyroute2 dump."""
+    for msg in ns.ipr.route("dump", family=family):
+        attrs = dict(msg["attrs"])
+        if msg["type"] == RTN_UNICAST and attrs.get("RTA_TABLE", msg["table"]) == RT_TABLE_MAIN:
+            yield msg, attrs
+
+
+def _view(family, msg, attrs):
+    dst = attrs.get("RTA_DST")
+    return {"family": family, "dst": "%s/%d" % (dst, msg["dst_len"]) if dst else "default",
+            "gateway": attrs.get("RTA_GATEWAY"), "priority": attrs.get("RTA_PRIORITY"),
+            "prefsrc": attrs.get("RTA_PREFSRC"), "proto": msg["proto"], "scope": msg["scope"]}
+
+
+def read_link_routes(ns, index, onlink=False):
+    """Main-table routes through link ``index`` that someone configured (not the kernel's connected
+    routes, not fe80::/64). ``onlink`` adds the ONLINK nexthop flag: a route via an on-link gateway
+    outside every subnet cannot be re-created without it."""
+    routes = []
+    for family in (socket.AF_INET, socket.AF_INET6):
+        for msg, attrs in _main_unicast(ns, family):
+            dst = attrs.get("RTA_DST")
+            if attrs.get("RTA_OIF") != index or msg["proto"] == RTPROT_KERNEL:
+                continue
+            if family == socket.AF_INET6 and dst and dst.startswith("fe80:"):
+                continue
+            route = _view(family, msg, attrs)
+            if onlink:
+                route["onlink"] = bool(msg["flags"] & RTNH_F_ONLINK)
+            routes.append(route)
+    return routes
+
+
+def default_routes(ns, family):
+    """Main-table default routes of one family in a namespace (any device), with their ``oif``."""
+    return [dict(_view(family, msg, attrs), dst="default", oif=attrs.get("RTA_OIF"))
+            for msg, attrs in _main_unicast(ns, family) if msg["dst_len"] == 0]
+
+
+def unmovable(ns, index, name):
+    """Descriptions of the multipath routes, routes in other tables and policy rules that use link ``index``."""
+    found = []
+    for family in (socket.AF_INET, socket.AF_INET6):
+        for msg in ns.ipr.route("dump", family=family):
+            attrs = dict(msg["attrs"])
+            table = attrs.get("RTA_TABLE", msg["table"])
+            dst = attrs.get("RTA_DST")
+            text = "%s/%d" % (dst, msg["dst_len"]) if dst else "default"
+            hops = [hop for hop in attrs.get("RTA_MULTIPATH") or [] if hop.get("oif") == index]
+            if hops:
+                found.append("multipath route %s (table %s) with a nexthop on %s" % (text, table, name))
+            elif (attrs.get("RTA_OIF") == index and table not in (RT_TABLE_MAIN, RT_TABLE_LOCAL)
+                  and msg["proto"] != RTPROT_KERNEL):
+                found.append("route %s in table %s through %s" % (text, table, name))
+        for rule in ns.ipr.get_rules(family=family):
+            attrs = dict(rule["attrs"])
+            if name in (attrs.get("FRA_IIFNAME"), attrs.get("FRA_OIFNAME")):
+                found.append("policy rule %s (IPv%d) naming %s" % (attrs.get("FRA_PRIORITY", 0),
+                                                                   4 if family == socket.AF_INET else 6, name))
+    return found
+
+
+def route_request(route, index):
+    """pyroute2 keywords that recreate ``route`` (a read_link_routes() entry) on link ``index``."""
+    request = {"family": route["family"], "oif": index, "table": RT_TABLE_MAIN,
+               "proto": route["proto"], "scope": route["scope"]}
+    if route["dst"] != "default":
+        dst, length = route["dst"].split("/")
+        request.update(dst=dst, dst_len=int(length))
+    else:
+        request["dst_len"] = 0
+    for key in ("gateway", "priority", "prefsrc"):
+        if route.get(key) is not None:
+            request[key] = route[key]
+    return request
 
 
 # --------------------------------------------------------------------------- validation

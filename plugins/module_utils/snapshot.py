@@ -22,22 +22,21 @@ import socket
 import struct
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl
+from ansible_collections.netfabric.core.plugins.module_utils.constants import (
+    IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_VXLAN_RESERVED_BITS,
+    IFLA_VXLAN_TTL_INHERIT, NDA_MASTER, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NUD_NOARP, NUD_PERMANENT, RTM_NEWLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
 from ansible_collections.netfabric.core.plugins.module_utils.links import PORT_FLAGS, LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
-NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL = 0x4, 0x400, 0x200
-IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
-NDA_MASTER = 9
-IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE = 26, 8
 # Per kind, the IFLA_INFO_DATA attributes that the kernel dumps as a u8 0/1 but reads as "set" when
 # merely present: replayed only when non-zero.
-PRESENCE_FLAGS = {"vxlan": frozenset((28,))}  # IFLA_VXLAN_TTL_INHERIT
+PRESENCE_FLAGS = {"vxlan": frozenset((IFLA_VXLAN_TTL_INHERIT,))}
 # ... and those it dumps but refuses on creation: IFLA_VXLAN_RESERVED_BITS (its default mask is EINVAL;
 # only GBP/GPE devices use other values, which the modules never create).
-NOT_REPLAYED = {"vxlan": frozenset((33,))}
+NOT_REPLAYED = {"vxlan": frozenset((IFLA_VXLAN_RESERVED_BITS,))}
 RESTORABLE = frozenset(PRESENCE_FLAGS)
-KEEP_STATES = fdb.NUD_PERMANENT | fdb.NUD_NOARP  # static entries; learned ones come back by themselves
+KEEP_STATES = NUD_PERMANENT | NUD_NOARP  # static entries; learned ones come back by themselves
 
 
 def _addr_gen_mode(data, attrs):
@@ -141,10 +140,10 @@ def _recreate(ns, snap):
             + rtnl.nla(rtnl.IFLA_ADDRESS, bytes.fromhex(view["mac"].replace(":", "")))
             + rtnl.nla(rtnl.IFLA_MTU, struct.pack("=I", view["mtu"]))
             + rtnl.nla(rtnl.IFLA_LINKINFO, linkinfo))
-    _netlink_request(ns.raw, rtnl.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body, "re-creating %s" % view["name"])
+    _netlink_request(ns.raw, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body, "re-creating %s" % view["name"])
     if snap["af_spec"]:  # the kernel takes addrgenmode on an existing link only (EAFNOSUPPORT on creation)
         body = rtnl.IFINFOMSG.pack(0, 0, view["index"], 0, 0) + snap["af_spec"]
-        _netlink_request(ns.raw, rtnl.RTM_NEWLINK, 0, body, "restoring addrgenmode of %s" % view["name"])
+        _netlink_request(ns.raw, RTM_NEWLINK, 0, body, "restoring addrgenmode of %s" % view["name"])
 
 
 def _restore_neighbours(ns, index, neighbours):

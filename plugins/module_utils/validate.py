@@ -12,14 +12,13 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.constants import MTU_MAX, MTU_MIN, PORT_MAX, VNI_MAX
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
 # Linux accepts almost any byte in a name; we accept what is safe in a shell, a path and a YAML key.
 IFNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$")
 NETNS_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
-VNI_MAX = (1 << 24) - 1
-MTU_MIN, MTU_MAX = 68, 65535
 
 
 def fail(option, value, why):
@@ -82,7 +81,7 @@ def vni(option, value):
 
 
 def port(option, value):
-    return int_range(option, value, 1, 65535)
+    return int_range(option, value, 1, PORT_MAX)
 
 
 def mtu(option, value):

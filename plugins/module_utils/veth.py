@@ -16,11 +16,13 @@ import os
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import RT_TABLE_MAIN, RTPROT_STATIC
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    RT_TABLE_MAIN, LinkTable, read_addresses, read_routes, refuse_ipv6_loss, resolver, route_request)
+from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
+from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, read_addresses, refuse_ipv6_loss, resolver
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import (
     NETNS_RUN_DIR, Namespace, NetfabricError, NetlinkError)
+from ansible_collections.netfabric.core.plugins.module_utils.routes import default_routes, read_link_routes, route_request
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -35,8 +37,6 @@ ARGUMENT_SPEC = dict(
     netns=dict(type="str"),
 )
 
-RTPROT_STATIC = 4
-RTN_UNICAST = 1
 NSID_NOT_ASSIGNED = (-1, 4294967295)
 # Where the peer was found, relative to what peer_netns asks for.
 AT_DESIRED, IN_HOST_NS, ELSEWHERE, MISSING = "desired", "host", "elsewhere", "missing"
@@ -49,19 +49,6 @@ def find_index(table, index):
     return None
 
 
-def default_routes(ns, family):
-    """Main-table unicast default routes of one family in a namespace (any device), read_routes()-shaped + oif."""
-    found = []
-    for msg in ns.ipr.route("dump", family=family):
-        attrs = dict(msg["attrs"])
-        if msg["dst_len"] != 0 or msg["type"] != RTN_UNICAST or attrs.get("RTA_TABLE", msg["table"]) != RT_TABLE_MAIN:
-            continue
-        found.append({"family": family, "dst": "default", "gateway": attrs.get("RTA_GATEWAY"),
-                      "priority": attrs.get("RTA_PRIORITY"), "prefsrc": attrs.get("RTA_PREFSRC"),
-                      "proto": msg["proto"], "scope": msg["scope"], "oif": attrs.get("RTA_OIF")})
-    return found
-
-
 def rename_link(ns, index, new):
     """Rename a link; kernels that refuse to rename a running link (EBUSY) get down/rename/up, and the
     addresses and routes that going down removed are put back."""
@@ -72,7 +59,7 @@ def rename_link(ns, index, new):
         if exc.code != errno.EBUSY:
             raise
     addresses = read_addresses(ns, index)
-    routes = read_routes(ns, index)
+    routes = read_link_routes(ns, index)
     ns.ipr.link("set", index=index, state="down")
     ns.ipr.link("set", index=index, ifname=new)
     ns.ipr.link("set", index=index, state="up")
@@ -178,8 +165,7 @@ class VethPair(Resource):
             self._where = MISSING
             return {"name": self.name, "state": "absent"}
         if host["kind"] != "veth":
-            raise NetfabricError("name: link %r exists but is a %s, not a veth; remove it or pick another name"
-                                 % (self.name, host["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("name", self.name, host["kind"], "veth", "remove it or pick another name"))
         where, peer, peer_table = self._locate(host, table)
         self._where, self._host, self._peer = where, host, peer
         self.host_index = host["index"]
@@ -326,9 +312,9 @@ class VethPair(Resource):
             return
         view = table.get(self.master)
         if view is None:
-            validate.fail("master", self.master, "no such link in the network namespace of %s" % self.name)
+            raise NetfabricError(no_such_link("master", self.master))
         if view["kind"] != "bridge":
-            validate.fail("master", self.master, "is a %s, not a bridge" % (view["kind"] or "device without kind"))
+            raise NetfabricError(wrong_kind("master", self.master, view["kind"], "bridge"))
 
     def _check_free(self, peer_table, name):
         """The peer's new name must be free where the peer goes (a rename is only planned when the name changes)."""
@@ -382,7 +368,8 @@ class VethPair(Resource):
             steps.append(changes.link_set(self.peer_ns, self.peer, "mtu=%d on peer %s" % (self.mtu, self.peer), peer_of,
                                           {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
         if self.master is not None and host_now["master"] != self.master:
-            steps.append(self._set_master(host_of, host_now["master"]))
+            steps.append(changes.set_master(self.ns, host_of, self.master, host_now["master"],
+                                            "set master of %s to %s" % (self.name, self.master)))
         steps.extend(addrgen.steps(self.ns, self.name, host_of, host_now["view"], self.ipv6_addrgen))
         if not host_now["up"]:
             steps.append(changes.bring_up(self.ns, self.name, host_of))
@@ -398,13 +385,6 @@ class VethPair(Resource):
         if self.peer_gateway is not None and peer_now["gateway"] != str(self.peer_gateway):
             steps.append(self._gateway_step(peer_of))
         return steps
-
-    def _set_master(self, host_of, old):
-        def master_of(name):
-            return resolver(self.ns, name)() if name else 0
-        return Step("set master of %s to %s" % (self.name, self.master),
-                    lambda: self.ns.ipr.link("set", index=host_of(), master=master_of(self.master)),
-                    lambda: self.ns.ipr.link("set", index=host_of(), master=master_of(old)))
 
     def _gateway_step(self, peer_of):
         """``ip route replace default via GW dev PEER`` in the peer's namespace; the undo restores what it replaced."""

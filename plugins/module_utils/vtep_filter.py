@@ -33,6 +33,7 @@ import json
 import re
 
 from ansible_collections.netfabric.core.plugins.module_utils import validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import VXLAN_PORT
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
@@ -46,7 +47,7 @@ ARGUMENT_SPEC = dict(
     peers=dict(type="list", elements="str", default=[]),
     sources=dict(type="list", elements="str", default=[]),
     bgp=dict(type="bool", default=False),
-    dstport=dict(type="int", default=4789),
+    dstport=dict(type="int", default=VXLAN_PORT),
     table=dict(type="str", default="netfabric_vtep"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     netns=dict(type="str"),

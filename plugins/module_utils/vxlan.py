@@ -6,12 +6,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, snapshot, validate
+from ansible_collections.netfabric.core.plugins.module_utils.constants import VXLAN_PORT
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.links import (
     LinkTable, owned_addresses, read_addresses, refuse_ipv6_loss, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
-IANA_VXLAN_PORT = 4789
 # Outer Ethernet 14 + IP 20/40 + UDP 8 + VXLAN 8: what the VTEP's MTU must leave to the underlay.
 OVERHEAD = {4: 50, 6: 70}
 # The kernel refuses to change these on an existing device (EOPNOTSUPP): converge by re-creating it.
@@ -22,7 +23,7 @@ ARGUMENT_SPEC = dict(
     vni=dict(type="int"),
     local=dict(type="str"),
     dev=dict(type="str"),
-    dstport=dict(type="int", default=IANA_VXLAN_PORT),
+    dstport=dict(type="int", default=VXLAN_PORT),
     learning=dict(type="bool", default=False),
     group=dict(type="str"),
     ttl=dict(type="int"),
@@ -76,7 +77,7 @@ class VxlanVtep(Resource):
         if view is None:
             return {"name": self.name, "state": "absent"}
         if view["kind"] != "vxlan":
-            raise NetfabricError("name: link %r exists but is a %s, not a vxlan device" % (self.name, view["kind"]))
+            raise NetfabricError(wrong_kind("name", self.name, view["kind"], "vxlan device"))
         state = dict(view["vxlan"], name=self.name, state="present", up=view["up"], mtu=view["mtu"],
                      master=view["master"])
         if "port" in view:
@@ -92,14 +93,16 @@ class VxlanVtep(Resource):
         """Validation that needs the namespace: done before the first change, never after."""
         dev = self.links.get(self.dev)
         if dev is None:
-            raise NetfabricError("dev: no link named %r in this network namespace" % self.dev)
+            raise NetfabricError(no_such_link("dev", self.dev))
         if self.local not in owned_addresses(self.ns):
             raise NetfabricError("local: %s is not an address of this host; a VTEP must send from an address "
                                  "it owns (the underlay address on %s or its bridge)" % (self.local, self.dev))
         if self.master is not None:
             bridge = self.links.get(self.master)
-            if bridge is None or bridge["kind"] != "bridge":
-                raise NetfabricError("master: %r is %s" % (self.master, "not a bridge" if bridge else "no link here"))
+            if bridge is None:
+                raise NetfabricError(no_such_link("master", self.master))
+            if bridge["kind"] != "bridge":
+                raise NetfabricError(wrong_kind("master", self.master, bridge["kind"], "bridge"))
         limit = dev["mtu"] - OVERHEAD[self.local.version]
         if self.mtu is not None and self.mtu > limit:
             raise NetfabricError("mtu: %d exceeds what the underlay allows: %s has mtu %d, minus %d bytes of "
@@ -156,7 +159,8 @@ class VxlanVtep(Resource):
             steps.append(changes.link_set(self.ns, self.name, "learning=%s ttl=%s on %s"
                                           % (self.learning, self.ttl, self.name), index_of, new, old))
         if master is not None and current["master"] != master:
-            steps.append(self._enslave(master, current["master"], index_of))
+            steps.append(changes.set_master(self.ns, index_of, master, current["master"],
+                                            "set %s master %s" % (self.name, master)))
         if master is not None:
             # A port that was just created or moved to another bridge starts with the kernel defaults.
             flag = current.get("neigh_suppress", False) if current["master"] == master else False
@@ -196,12 +200,6 @@ class VxlanVtep(Resource):
         changed = ", ".join("%s %s -> %s" % (k, before[k], after[k]) for k in IMMUTABLE if before[k] != after[k])
         return snapshot.destroying_step(self.ns, self.name, "re-create %s (the kernel cannot change %s in place)"
                                         % (self.name, changed), index_of)
-
-    def _enslave(self, master, old_master, index_of):
-        master_index = self.links.index(master, "master")
-        old_index = self.links.index(old_master, "master") if old_master else 0
-        return changes.link_set(self.ns, self.name, "set %s master %s" % (self.name, master), index_of,
-                                {"master": master_index}, {"master": old_index})
 
     def result(self, after):
         return {"mtu": after.get("mtu"), "vni": after.get("vni"), "local": after.get("local")}
