@@ -212,6 +212,7 @@ def test_switching_to_static_and_back_converges(lab):
 ])
 def test_bad_evpn_input_fails_before_any_change(lab, overrides, message):
     namespaces = lab_namespaces(lab["prefix"])
+    settle(*namespaces)  # run alone, this case meets a fresh lab whose addresses are still tentative (DAD)
     before = dump_state(*namespaces)
     pids = dict((h, daemon_pids(lab["ns"](h))) for h in FABRIC)
     proc, _recap = run_playbook(lab["inventory"](*FABRIC), "overlay.yml", extra_vars=dict(lab["vars"], **overrides))
