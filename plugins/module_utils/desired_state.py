@@ -94,11 +94,9 @@ def docker_networks_by_owner(networks, tenant_names, label='netfabric.core.tenan
     return out
 
 
-
 # ---------------------------------------------------------------------------- plan-step checks
 # What a role's argument spec cannot express, as lists of messages naming the variable and the value
 # (the roles fail their plan step on a non-empty list, before any host changes).
-
 UDP_PORTS = (1, 65535)
 VNIS = (1, 16777215)
 ROUTE_PROTOCOLS = (5, 255)  # 0-4 are the kernel's own

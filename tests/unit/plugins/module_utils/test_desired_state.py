@@ -225,7 +225,7 @@ def test_overlay_input_errors_name_variable_and_value(dstport, containers, error
     ((8472, 16777216, 200, 'flannel.1', 'cni0'), ['routed_vni: must be a VNI 1-16777215, got 16777216']),
     ((8472, 1, 4, 'flannel.1', 'cni0'), ["routed_protocol: must be 5-255 (0-4 are the kernel's own), got 4"]),
     ((8472, 1, 'x', 'v', 'v'), ["routed_protocol: must be 5-255 (0-4 are the kernel's own), got x",
-                               'routed_bridge: must differ from routed_vtep, got v']),
+                                'routed_bridge: must differ from routed_vtep, got v']),
 ])
 def test_routed_input_errors_name_variable_and_value(args, errors):
     assert desired_state.routed_input_errors(*args) == errors
