@@ -60,6 +60,18 @@ def routed_input_errors_filter(dstport, vni, protocol, vtep, bridge):
     return desired_state.routed_input_errors(dstport, vni, protocol, vtep, bridge)
 
 
+def address_clashes_filter(hostvars, hosts, key='netfabric_underlay_address'):
+    return desired_state.address_clashes(hostvars, hosts, key)
+
+
+def existing_netns_paths_filter(containers, create_default, netns_prefix=''):
+    return desired_state.existing_netns_paths(containers, create_default, netns_prefix)
+
+
+def underlay_host_errors_filter(facts, uplink, address, netns_results, host):
+    return desired_state.underlay_host_errors(facts, uplink, address, netns_results or [], host)
+
+
 class FilterModule(object):
     """netfabric.core desired-state filters (the roles' steps, computed in Python)."""
 
@@ -77,4 +89,7 @@ class FilterModule(object):
             'overlay_input_errors': overlay_input_errors_filter,
             'overlay_crowded': overlay_crowded_filter,
             'routed_input_errors': routed_input_errors_filter,
+            'address_clashes': address_clashes_filter,
+            'existing_netns_paths': existing_netns_paths_filter,
+            'underlay_host_errors': underlay_host_errors_filter,
         }

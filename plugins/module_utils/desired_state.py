@@ -10,6 +10,8 @@ the bridge name and the VTEP MTU of a tenant are derived here, once, and carried
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 
 def overlay_tenants(tenants, bridge_prefix, vtep_prefix, local, dev, dstport, learning, peers, control_plane='static'):
     """Per tenant: its bridge, its VTEP and its flood list (the overlay role's ``overlay_desired.tenants``).
@@ -160,3 +162,45 @@ def routed_input_errors(dstport, vni, protocol, vtep, bridge):
     if vtep == bridge:
         errors.append('routed_bridge: must differ from routed_vtep, got %s' % bridge)
     return [e for e in errors if e]
+
+
+# ---------------------------------------------------------------------------- underlay host probes
+
+def address_clashes(hostvars, hosts, key='netfabric_underlay_address'):
+    """``ADDRESS is claimed by H1 and H2`` for each address that more than one of ``hosts`` sets in ``key``."""
+    owners = {}
+    for host in hosts:
+        if key in hostvars[host]:
+            owners.setdefault(str(hostvars[host][key]), []).append(host)
+    return ['%s is claimed by %s' % (address, ' and '.join(names)) for address, names in owners.items()
+            if len(names) > 1]
+
+
+def netns_path(spec):
+    """The file of a network namespace given as a PID, an absolute path or a name under /run/netns."""
+    spec = str(spec)
+    if re.match('^[0-9]+$', spec):
+        return '/proc/%s/ns/net' % spec
+    return spec if spec.startswith('/') else '/run/netns/' + spec
+
+
+def existing_netns_paths(containers, create_default, netns_prefix):
+    """The containers whose namespace the role must find, not create: ``{name, path}`` each."""
+    return [{'name': c['name'], 'path': netns_path(c.get('netns', netns_prefix + c['name']))}
+            for c in containers if not c.get('create_netns', create_default)]
+
+
+def underlay_host_errors(facts, uplink, address, netns_results, host):
+    """What the read-only probes found wrong on ``host``: no uplink, the underlay address not carried, a
+    namespace the role must not create missing. ``address`` None: the inventory sets none."""
+    errors = []
+    carried = facts['ansible_all_ipv4_addresses'] + facts['ansible_all_ipv6_addresses']
+    if uplink not in facts['ansible_interfaces']:
+        errors.append('underlay_uplink: %s has no interface %s (it has %s)'
+                      % (host, uplink, ', '.join(sorted(facts['ansible_interfaces']))))
+    if address is not None and str(address) not in carried:
+        errors.append('netfabric_underlay_address: %s does not carry %s (it has %s)' % (host, address, ', '.join(carried)))
+    errors += ['underlay_containers: the namespace of %s on %s does not exist (%s) and create_netns is off'
+               % (r['item']['name'], host, r['item']['path'])
+               for r in netns_results if 'stat' in r and not r['stat']['exists']]
+    return errors

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ast
+import re
 
 import jinja2
 import pytest
@@ -229,3 +230,88 @@ def test_overlay_input_errors_name_variable_and_value(dstport, containers, error
 ])
 def test_routed_input_errors_name_variable_and_value(args, errors):
     assert desired_state.routed_input_errors(*args) == errors
+
+
+OLD_CLASHES = """\
+{%- set owners = {} -%}
+{%- for h in groups[underlay_group] if hostvars[h].netfabric_underlay_address is defined -%}
+{%-   set a = hostvars[h].netfabric_underlay_address | string -%}
+{%-   set _ = owners.update({a: owners.get(a, []) + [h]}) -%}
+{%- endfor -%}
+{%- set clashes = [] -%}
+{%- for a, hs in owners.items() if hs | length > 1 -%}
+{%-   set _ = clashes.append(a ~ ' is claimed by ' ~ hs | join(' and ')) -%}
+{%- endfor -%}
+{{ clashes }}"""
+
+OLD_NETNS_FILES = """\
+{%- set files = [] -%}
+{%- for c in underlay_containers if not (c.create_netns | default(underlay_create_netns)) -%}
+{%-   set spec = c.netns | default(underlay_netns_prefix ~ c.name) | string -%}
+{%-   set path = ('/proc/' ~ spec ~ '/ns/net') if spec is match('^[0-9]+$')
+                 else spec if spec.startswith('/') else '/run/netns/' ~ spec -%}
+{%-   set _ = files.append({'name': c.name, 'path': path}) -%}
+{%- endfor -%}
+{{ files }}"""
+
+OLD_HOST_ERRORS = """\
+{%- set errors = [] -%}
+{%- set found = underlay_probe.ansible_facts -%}
+{%- set carried = found.ansible_all_ipv4_addresses + found.ansible_all_ipv6_addresses -%}
+{%- if underlay_uplink not in found.ansible_interfaces -%}
+{%-   set _ = errors.append('underlay_uplink: ' ~ inventory_hostname ~ ' has no interface ' ~ underlay_uplink
+                            ~ ' (it has ' ~ found.ansible_interfaces | sort | join(', ') ~ ')') -%}
+{%- endif -%}
+{%- if netfabric_underlay_address is defined and (netfabric_underlay_address | string) not in carried -%}
+{%-   set _ = errors.append('netfabric_underlay_address: ' ~ inventory_hostname ~ ' does not carry '
+                            ~ netfabric_underlay_address ~ ' (it has ' ~ carried | join(', ') ~ ')') -%}
+{%- endif -%}
+{%- for r in underlay_netns_probe.results | default([]) if r.stat is defined and not r.stat.exists -%}
+{%-   set _ = errors.append('underlay_containers: the namespace of ' ~ r.item.name ~ ' on ' ~ inventory_hostname
+                            ~ ' does not exist (' ~ r.item.path
+                            ~ ') and create_netns is off') -%}
+{%- endfor -%}
+{{ errors }}"""
+
+
+def old_jinja_with_match(source, **variables):
+    env = jinja2.Environment()
+    env.tests['match'] = lambda value, pattern: re.match(pattern, value) is not None  # Ansible's match test
+    return ast.literal_eval(env.from_string(source).render(**variables))
+
+
+@pytest.mark.parametrize('addresses, clashes', [
+    ({'h1': '192.0.2.11', 'h2': '192.0.2.12', 'h3': None}, []),
+    ({'h1': '192.0.2.11', 'h2': '192.0.2.11', 'h3': '192.0.2.11'}, ['192.0.2.11 is claimed by h1 and h2 and h3']),
+])
+def test_address_clashes_match_the_former_loop(addresses, clashes):
+    hostvars = dict((h, {} if a is None else {'netfabric_underlay_address': a}) for h, a in addresses.items())
+    old = jinja(OLD_CLASHES, hostvars=hostvars, groups={'fabric': sorted(hostvars)}, underlay_group='fabric')
+    assert desired_state.address_clashes(hostvars, sorted(hostvars)) == old == clashes
+
+
+def test_existing_netns_paths_match_the_former_loop():
+    containers = [{'name': 'a'}, {'name': 'b', 'netns': 4242}, {'name': 'c', 'netns': '/var/run/x'},
+                  {'name': 'd', 'create_netns': True}, {'name': 'e', 'netns': 'named'}]
+    old = old_jinja_with_match(OLD_NETNS_FILES, underlay_containers=containers, underlay_create_netns=False,
+                               underlay_netns_prefix='lab-')
+    new = desired_state.existing_netns_paths(containers, False, 'lab-')
+    assert new == old
+    assert [f['path'] for f in new] == ['/run/netns/lab-a', '/proc/4242/ns/net', '/var/run/x', '/run/netns/named']
+    assert desired_state.existing_netns_paths(containers, True, 'lab-') == []
+
+
+@pytest.mark.parametrize('uplink, address, exists', [
+    ('eth0', '192.0.2.11', True), ('eth9', '192.0.2.99', False), ('eth0', None, False)])
+def test_underlay_host_errors_match_the_former_loop(uplink, address, exists):
+    facts = {'ansible_interfaces': ['lo', 'eth0', 'br0'], 'ansible_all_ipv4_addresses': ['192.0.2.11'],
+             'ansible_all_ipv6_addresses': ['2001:db8::b']}
+    results = [{'item': {'name': 'c1', 'path': '/run/netns/c1'}, 'stat': {'exists': exists}}, {'skipped': True}]
+    variables = dict(underlay_probe={'ansible_facts': facts}, underlay_uplink=uplink, inventory_hostname='h1',
+                     underlay_netns_probe={'results': results})
+    if address is not None:
+        variables['netfabric_underlay_address'] = address
+    old = jinja(OLD_HOST_ERRORS, **variables)
+    new = desired_state.underlay_host_errors(facts, uplink, address, results, 'h1')
+    assert new == old
+    assert len(new) == (0 if exists else 1) + (uplink != 'eth0') + (address not in (None, '192.0.2.11'))
