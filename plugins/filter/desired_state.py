@@ -72,6 +72,10 @@ def underlay_host_errors_filter(facts, uplink, address, netns_results, host):
     return desired_state.underlay_host_errors(facts, uplink, address, netns_results or [], host)
 
 
+def overlay_evpn_errors_filter(reflectors, hostvars, asn, pathspace, ranges, filter_sources):
+    return desired_state.evpn_errors(reflectors, hostvars, asn, pathspace, ranges, filter_sources)
+
+
 class FilterModule(object):
     """netfabric.core desired-state filters (the roles' steps, computed in Python)."""
 
@@ -92,4 +96,5 @@ class FilterModule(object):
             'address_clashes': address_clashes_filter,
             'existing_netns_paths': existing_netns_paths_filter,
             'underlay_host_errors': underlay_host_errors_filter,
+            'overlay_evpn_errors': overlay_evpn_errors_filter,
         }

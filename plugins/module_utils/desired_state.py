@@ -204,3 +204,31 @@ def underlay_host_errors(facts, uplink, address, netns_results, host):
                % (r['item']['name'], host, r['item']['path'])
                for r in netns_results if 'stat' in r and not r['stat']['exists']]
     return errors
+
+
+# ---------------------------------------------------------------------------- EVPN settings
+AS_NUMBERS = (1, 4294967295)
+PATHSPACE = re.compile('^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$')
+CIDR_SHAPE = re.compile('^[0-9a-fA-F.:]+/[0-9]+$')
+
+
+def evpn_errors(reflectors, hostvars, asn, pathspace, ranges, filter_sources):
+    """The overlay role's EVPN checks (reflectors, AS number, FRR pathspace, listen ranges), as messages."""
+    errors = []
+    if not reflectors:
+        errors.append('overlay_evpn_route_reflectors: name at least one inventory host, got []')
+    for rr in reflectors:
+        if rr not in hostvars:
+            errors.append('overlay_evpn_route_reflectors: %s is not an inventory host' % rr)
+        elif 'netfabric_underlay_address' not in hostvars[rr]:
+            errors.append('overlay_evpn_route_reflectors: %s has no netfabric_underlay_address' % rr)
+    if not re.match('^[0-9]+$', str(asn)) or range_error('overlay_evpn_asn', asn, AS_NUMBERS, '%d-%d'):
+        errors.append('overlay_evpn_asn: must be an AS number %d-%d, got %s' % (AS_NUMBERS + (asn,)))
+    if pathspace and (not PATHSPACE.match(pathspace) or pathspace in ('.', '..')):
+        errors.append('overlay_evpn_pathspace: must be 1-63 characters of [A-Za-z0-9_.-] starting with'
+                      ' a letter or digit, got %s' % pathspace)
+    if not ranges:
+        errors.append('overlay_evpn_listen_ranges: no underlay subnet known (set it, or overlay_underlay_subnet)')
+    errors += ['overlay_evpn_listen_ranges/overlay_vtep_filter_sources: %s is not a CIDR' % net
+               for net in list(ranges) + list(filter_sources) if not CIDR_SHAPE.match(net)]
+    return errors

@@ -315,3 +315,54 @@ def test_underlay_host_errors_match_the_former_loop(uplink, address, exists):
     new = desired_state.underlay_host_errors(facts, uplink, address, results, 'h1')
     assert new == old
     assert len(new) == (0 if exists else 1) + (uplink != 'eth0') + (address not in (None, '192.0.2.11'))
+
+
+OLD_EVPN_ERRORS = """\
+{%- set errors = [] -%}
+{%- if overlay_evpn_route_reflectors | length == 0 -%}
+{%-   set _ = errors.append('overlay_evpn_route_reflectors: name at least one inventory host, got []') -%}
+{%- endif -%}
+{%- for rr in overlay_evpn_route_reflectors -%}
+{%-   if rr not in hostvars -%}
+{%-     set _ = errors.append('overlay_evpn_route_reflectors: ' ~ rr ~ ' is not an inventory host') -%}
+{%-   elif hostvars[rr].netfabric_underlay_address is not defined -%}
+{%-     set _ = errors.append('overlay_evpn_route_reflectors: ' ~ rr ~ ' has no netfabric_underlay_address') -%}
+{%-   endif -%}
+{%- endfor -%}
+{%- if overlay_evpn_asn | string is not match('^[0-9]+$')
+       or not (1 <= overlay_evpn_asn | int <= 4294967295) -%}
+{%-   set _ = errors.append('overlay_evpn_asn: must be an AS number 1-4294967295, got ' ~ overlay_evpn_asn) -%}
+{%- endif -%}
+{%- if overlay_evpn_pathspace and (overlay_evpn_pathspace is not match('^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$')
+       or overlay_evpn_pathspace in ['.', '..']) -%}
+{%-   set _ = errors.append('overlay_evpn_pathspace: must be 1-63 characters of [A-Za-z0-9_.-] starting with'
+                            ~ ' a letter or digit, got ' ~ overlay_evpn_pathspace) -%}
+{%- endif -%}
+{%- if overlay_evpn_ranges | length == 0 -%}
+{%-   set _ = errors.append('overlay_evpn_listen_ranges: no underlay subnet known (set it, or overlay_underlay_subnet)') -%}
+{%- endif -%}
+{%- for net in overlay_evpn_ranges + overlay_vtep_filter_sources if not (net is match('^[0-9a-fA-F.:]+/[0-9]+$')) -%}
+{%-   set _ = errors.append('overlay_evpn_listen_ranges/overlay_vtep_filter_sources: ' ~ net ~ ' is not a CIDR') -%}
+{%- endfor -%}
+{{ errors }}"""
+
+
+@pytest.mark.parametrize('overrides', [
+    {},
+    {'overlay_evpn_route_reflectors': []},
+    {'overlay_evpn_route_reflectors': ['nosuch', 'h2']},
+    {'overlay_evpn_asn': 0}, {'overlay_evpn_asn': 4294967296}, {'overlay_evpn_asn': '12x'},
+    {'overlay_evpn_pathspace': '../etc'}, {'overlay_evpn_pathspace': '..'}, {'overlay_evpn_pathspace': 'frr-1'},
+    {'overlay_evpn_ranges': []}, {'overlay_vtep_filter_sources': ['192.0.2.0/24', 'nope']},
+])
+def test_evpn_errors_match_the_former_loop(overrides):
+    variables = dict(overlay_evpn_route_reflectors=['h1'], overlay_evpn_asn=65000, overlay_evpn_pathspace='',
+                     overlay_evpn_ranges=['192.0.2.0/24'], overlay_vtep_filter_sources=[],
+                     hostvars={'h1': {'netfabric_underlay_address': '192.0.2.11'}, 'h2': {}})
+    variables.update(overrides)
+    old = old_jinja_with_match(OLD_EVPN_ERRORS, **variables)
+    new = desired_state.evpn_errors(variables['overlay_evpn_route_reflectors'], variables['hostvars'],
+                                    variables['overlay_evpn_asn'], variables['overlay_evpn_pathspace'],
+                                    variables['overlay_evpn_ranges'], variables['overlay_vtep_filter_sources'])
+    assert new == old
+    assert bool(new) == bool(overrides) or overrides == {'overlay_evpn_pathspace': 'frr-1'}
