@@ -68,7 +68,15 @@ class Lab:
 
 
 def playbook(workdir, inventory, path, extra=(), record=None):
-    """Run ansible-playbook; return (wall seconds, the callback's records)."""
+    """Run ansible-playbook; return (wall seconds, the callback's records); raise when it fails."""
+    seconds, records, failure = try_playbook(workdir, inventory, path, extra, record)
+    if failure:
+        raise RuntimeError(failure)
+    return seconds, records
+
+
+def try_playbook(workdir, inventory, path, extra=(), record=None):
+    """Run ansible-playbook; return (wall seconds, the callback's records, None or the failure's text)."""
     record = record or os.path.join(workdir, "timer.jsonl")
     if os.path.exists(record):
         os.unlink(record)
@@ -77,11 +85,15 @@ def playbook(workdir, inventory, path, extra=(), record=None):
                ANSIBLE_RETRY_FILES_ENABLED="False", ANSIBLE_NOCOLOR="1")
     argv = [os.path.join(common.VENV_BIN, "ansible-playbook"), "-i", inventory, path] + list(extra)
     seconds, proc = common.timed(lambda: common.run(argv, env=env, check=False))
-    if proc.returncode != 0:
-        raise RuntimeError("ansible-playbook %s failed (%d):\n%s" % (os.path.basename(path), proc.returncode,
-                                                                     proc.stdout[-3000:]))
-    with open(record) as lines:
-        return seconds, [json.loads(line) for line in lines]
+    records = []
+    if os.path.exists(record):
+        with open(record) as lines:
+            records = [json.loads(line) for line in lines]
+    if proc.returncode == 0:
+        return seconds, records, None
+    errors = [line for line in proc.stdout.splitlines() if line.startswith(("fatal:", "[ERROR]:"))][:3]
+    return seconds, records, "ansible-playbook %s failed (%d):\n%s\n...\n%s" % (
+        os.path.basename(path), proc.returncode, "\n".join(errors), proc.stdout[-3000:])
 
 
 def write_play(path, tasks):
@@ -192,9 +204,13 @@ def play_cost(workdir, hosts, repeat):
             _no_change(records_again, hosts)
             again.append(seconds)
             floor.append(playbook(workdir, fewer, commands)[0])
-        add_one, _records = playbook(workdir, lab.inventory, play, extra)
+        # Reported, not raised: the figure says whether adding a host works, and what it costs.
+        add_one, _records, add_failure = try_playbook(workdir, lab.inventory, play, extra)
+    if add_failure:
+        print("adding host %d failed:\n%s" % (hosts + 1, add_failure), file=sys.stderr)
     row = dict(_per_host(records_again), hosts=hosts, first=first, again=common.median(again),
-               commands=common.median(floor), add_one=add_one, runs=repeat)
+               commands=common.median(floor), add_one=add_one, runs=repeat,
+               add_failure=add_failure.split("\n")[1][:300] if add_failure else None)
     row["ratio"] = common.ratio(row["again"], row["commands"])
     return row
 
@@ -247,10 +263,14 @@ def cost_table(row, markdown=False):
     head = ["hosts", "first run s", "no-change re-run s", "%d command tasks s" % COMMAND_TASKS, "re-run / commands",
             "adding host %d s" % (row["hosts"] + 1), "tasks per host", "module runs per host", "runs"]
     cells = [str(row["hosts"]), common.seconds(row["first"]), common.seconds(row["again"]),
-             common.seconds(row["commands"]), common.times(row["ratio"]), common.seconds(row["add_one"]),
+             common.seconds(row["commands"]), common.times(row["ratio"]),
+             common.seconds(row["add_one"]) + (" (FAILED)" if row["add_failure"] else ""),
              _span(row["tasks_min"], row["tasks_max"]), _span(row["modules_min"], row["modules_max"]),
              str(row["runs"])]
-    return common.render(head, [cells], markdown)
+    table = common.render(head, [cells], markdown)
+    if row["add_failure"]:
+        table += "\n\nAdding host %d failed: %s" % (row["hosts"] + 1, row["add_failure"])
+    return table
 
 
 def _span(low, high):
