@@ -33,6 +33,8 @@ LAB = os.path.join(common.REPO, "lab", "lab.py")
 CALLBACKS = os.path.join(common.HERE, "callback_plugins")
 PEERS = ["192.0.2.12", "192.0.2.13"]
 FLOOR = "ansible.builtin.command"
+# The issue's yardstick for the overlay play's no-change re-run: this many `command: "true"` tasks per host.
+COMMAND_TASKS = 17
 # The no-change tasks measured against the floor, with the arguments that match the setup play.
 TASKS = [
     (FLOOR, {"cmd": "ip link show"}, {"changed_when": False}),
@@ -66,7 +68,15 @@ class Lab:
 
 
 def playbook(workdir, inventory, path, extra=(), record=None):
-    """Run ansible-playbook; return (wall seconds, the callback's records)."""
+    """Run ansible-playbook; return (wall seconds, the callback's records); raise when it fails."""
+    seconds, records, failure = try_playbook(workdir, inventory, path, extra, record)
+    if failure:
+        raise RuntimeError(failure)
+    return seconds, records
+
+
+def try_playbook(workdir, inventory, path, extra=(), record=None):
+    """Run ansible-playbook; return (wall seconds, the callback's records, None or the failure's text)."""
     record = record or os.path.join(workdir, "timer.jsonl")
     if os.path.exists(record):
         os.unlink(record)
@@ -75,11 +85,15 @@ def playbook(workdir, inventory, path, extra=(), record=None):
                ANSIBLE_RETRY_FILES_ENABLED="False", ANSIBLE_NOCOLOR="1")
     argv = [os.path.join(common.VENV_BIN, "ansible-playbook"), "-i", inventory, path] + list(extra)
     seconds, proc = common.timed(lambda: common.run(argv, env=env, check=False))
-    if proc.returncode != 0:
-        raise RuntimeError("ansible-playbook %s failed (%d):\n%s" % (os.path.basename(path), proc.returncode,
-                                                                     proc.stdout[-3000:]))
-    with open(record) as lines:
-        return seconds, [json.loads(line) for line in lines]
+    records = []
+    if os.path.exists(record):
+        with open(record) as lines:
+            records = [json.loads(line) for line in lines]
+    if proc.returncode == 0:
+        return seconds, records, None
+    errors = [line for line in proc.stdout.splitlines() if line.startswith(("fatal:", "[ERROR]:"))][:3]
+    return seconds, records, "ansible-playbook %s failed (%d):\n%s\n...\n%s" % (
+        os.path.basename(path), proc.returncode, "\n".join(errors), proc.stdout[-3000:])
 
 
 def write_play(path, tasks):
@@ -170,6 +184,50 @@ def overlay(workdir, sizes, repeat):
     return rows
 
 
+def play_cost(workdir, hosts, repeat):
+    """The overlay play against ``COMMAND_TASKS`` plain command tasks on the same ``hosts`` hosts.
+
+    One lab of hosts+1: the play's first run on the first ``hosts``; then, ``repeat`` times, the
+    no-change re-run alternated with the command play (medians); then the run that adds the last host.
+    """
+    play = os.path.join(common.REPO, "playbooks", "overlay.yml")
+    extra = ["-e", "@" + os.path.join(common.REPO, "lab", "demo-vars.yml")]
+    commands = write_play(os.path.join(workdir, "commands.yml"),
+                          [task(FLOOR, {"cmd": "true"}, {"changed_when": False}, "command %d" % i)
+                           for i in range(COMMAND_TASKS)])
+    with Lab(common.unique_prefix(), hosts + 1, workdir) as lab:
+        fewer = lab_inventory(os.path.join(workdir, "%s-%d.yml" % (lab.prefix, hosts)), hosts, lab.prefix)
+        first, records = playbook(workdir, fewer, play, extra)
+        again, floor = [], []
+        for dummy in range(repeat):
+            seconds, records_again = playbook(workdir, fewer, play, extra)
+            _no_change(records_again, hosts)
+            again.append(seconds)
+            floor.append(playbook(workdir, fewer, commands)[0])
+        # Reported, not raised: the figure says whether adding a host works, and what it costs.
+        add_one, _records, add_failure = try_playbook(workdir, lab.inventory, play, extra)
+    if add_failure:
+        print("adding host %d failed:\n%s" % (hosts + 1, add_failure), file=sys.stderr)
+    row = dict(_per_host(records_again), hosts=hosts, first=first, again=common.median(again),
+               commands=common.median(floor), add_one=add_one, runs=repeat,
+               add_failure=add_failure.split("\n")[1][:300] if add_failure else None)
+    row["ratio"] = common.ratio(row["again"], row["commands"])
+    return row
+
+
+def lab_inventory(path, hosts, prefix):
+    """An inventory of the lab's first ``hosts`` hosts (lab.py numbers hosts the same for any size)."""
+    sys.path.insert(0, os.path.dirname(LAB))
+    import lab as labmod  # pylint: disable=import-outside-toplevel
+    return labmod.write_inventory(path, hosts, prefix)
+
+
+def _no_change(records, hosts):
+    changed = sum(1 for r in records if r["changed"])
+    if changed:
+        raise RuntimeError("overlay re-run on %d hosts changed %d tasks" % (hosts, changed))
+
+
 def _per_host(records):
     tasks = collections.Counter(r["host"] for r in records)
     items = collections.Counter()
@@ -196,7 +254,23 @@ def tables(result, markdown=False):
                 for r in result["overlay"]]
         out.append(common.render(["hosts", "first run s", "re-run s", "tasks per host", "module runs per host", "runs"],
                                  rows, markdown))
+    if result.get("cost"):
+        out.append(cost_table(result["cost"], markdown))
     return out
+
+
+def cost_table(row, markdown=False):
+    head = ["hosts", "first run s", "no-change re-run s", "%d command tasks s" % COMMAND_TASKS, "re-run / commands",
+            "adding host %d s" % (row["hosts"] + 1), "tasks per host", "module runs per host", "runs"]
+    cells = [str(row["hosts"]), common.seconds(row["first"]), common.seconds(row["again"]),
+             common.seconds(row["commands"]), common.times(row["ratio"]),
+             common.seconds(row["add_one"]) + (" (FAILED)" if row["add_failure"] else ""),
+             _span(row["tasks_min"], row["tasks_max"]), _span(row["modules_min"], row["modules_max"]),
+             str(row["runs"])]
+    table = common.render(head, [cells], markdown)
+    if row["add_failure"]:
+        table += "\n\nAdding host %d failed: %s" % (row["hosts"] + 1, row["add_failure"])
+    return table
 
 
 def _span(low, high):
@@ -208,6 +282,9 @@ def parse_args(argv):
     parser.add_argument("--task-rounds", type=int, default=10, help="rounds of the per-task play (plus a warm-up)")
     parser.add_argument("--overlay-hosts", default="3,8,16", help="lab sizes, comma-separated ('' skips)")
     parser.add_argument("--overlay-repeat", type=int, default=1, help="fresh labs per size; the median is reported")
+    parser.add_argument("--cost-hosts", type=int, default=8,
+                        help="hosts of the play-cost comparison with %d command tasks (0 skips)" % COMMAND_TASKS)
+    parser.add_argument("--cost-repeat", type=int, default=3, help="re-runs alternated with the command play")
     parser.add_argument("--skip-tasks", action="store_true", help="skip the per-task and import figures")
     parser.add_argument("--markdown", action="store_true")
     return parser.parse_args(argv)
@@ -226,6 +303,8 @@ def main(argv=None):
             print("per-task done", file=sys.stderr)
         sizes = [int(n) for n in args.overlay_hosts.split(",") if n]
         result["overlay"] = overlay(workdir, sizes, max(1, args.overlay_repeat))
+        if args.cost_hosts > 0:
+            result["cost"] = play_cost(workdir, args.cost_hosts, max(1, args.cost_repeat))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for table in tables(result, args.markdown):

@@ -1,0 +1,234 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, netfabric.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A host's desired state as plain values, computed on the controller (the roles' filters call this).
+
+Pure functions over the role variables: no Ansible, no netlink, no kernel, so unit tests reach them
+without privileges. Each function is one step of a role that used to be a Jinja ``{% for %}`` loop;
+the bridge name and the VTEP MTU of a tenant are derived here, once, and carried in the results.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+
+def overlay_tenants(tenants, bridge_prefix, vtep_prefix, local, dev, dstport, learning, peers, control_plane='static'):
+    """Per tenant: its bridge, its VTEP and its flood list (the overlay role's ``overlay_desired.tenants``).
+    The static control plane floods to ``peers``; EVPN programs the flood lists from BGP (none here)."""
+    return [{'name': t['name'], 'vni': t['vni'], 'bridge': '%s%s' % (bridge_prefix, t['vni']),
+             'vtep': {'name': '%s%s' % (vtep_prefix, t['vni']), 'local': local, 'dev': dev,
+                      'dstport': dstport, 'learning': bool(learning)},
+             'flood': list(peers) if control_plane == 'static' else [],
+             'evpn': control_plane == 'evpn'} for t in tenants]
+
+
+def vtep_mtus(results):
+    """Tenant name -> MTU from the VTEP task's loop results (a skipped item, in check mode, has none)."""
+    return dict((r['item']['name'], r['mtu']) for r in results if 'mtu' in r)
+
+
+def with_vtep_mtus(tenants, mtus, independent):
+    """The desired tenants with each VTEP's MTU as the module set it (what systemd-networkd persists)."""
+    out = []
+    for tenant in tenants:
+        vtep = dict(tenant['vtep'], mtu=mtus[tenant['name']], independent=bool(independent))
+        out.append(dict(tenant, vtep=vtep))
+    return out
+
+
+def networkd_file(name, template_dir, src, context):
+    """One entry of the networkd role's ``networkd_files``."""
+    return {'name': name, 'src': '%s/%s' % (template_dir, src), 'context': context}
+
+
+def overlay_networkd_files(desired, template_dir, vtep_network=''):
+    """The overlay's systemd-networkd files: per tenant its bridge and VTEP, plus the underlay device's drop-in."""
+    files = []
+    for t in desired['tenants']:
+        for name, src in ((t['bridge'] + '.netdev', 'tenant-bridge.netdev.j2'),
+                          (t['bridge'] + '.network', 'tenant-bridge.network.j2'),
+                          (t['vtep']['name'] + '.netdev', 'vtep.netdev.j2'),
+                          (t['vtep']['name'] + '.network', 'vtep.network.j2')):
+            files.append(networkd_file('10-netfabric-' + name, template_dir, src, t))
+    if vtep_network:
+        files.append(networkd_file(vtep_network + '.d/10-netfabric-overlay.conf', template_dir,
+                                   'vtep-dev.conf.j2', desired))
+    return files
+
+
+def routed_networkd_files(context, template_dir, vtep_network=''):
+    """The routed overlay's systemd-networkd files (VTEP and container bridge), all rendering ``context``."""
+    files = [networkd_file('10-netfabric-' + name, template_dir, src, context)
+             for name, src in ((context['vtep'] + '.netdev', 'vtep.netdev.j2'),
+                               (context['vtep'] + '.network', 'vtep.network.j2'),
+                               (context['bridge'] + '.netdev', 'bridge.netdev.j2'),
+                               (context['bridge'] + '.network', 'bridge.network.j2'))]
+    if vtep_network:
+        files.append(networkd_file(vtep_network + '.d/10-netfabric-routed.conf', template_dir,
+                                   'vtep-dev.conf.j2', context))
+    return files
+
+
+def overlay_endpoints(containers, plan, tenants, host, netns_prefix):
+    """This host's containers with their planned address: a container's slot is its position among
+    the host's containers of the same tenant."""
+    vni = dict((t['name'], t['vni']) for t in tenants)
+    out = []
+    for c in containers:
+        same = [other['name'] for other in containers if other['tenant'] == c['tenant']]
+        cidr = plan[c['tenant']]['hosts'][host]['addresses'][same.index(c['name'])]
+        out.append({'host': host, 'name': c['name'], 'tenant': c['tenant'], 'vni': vni[c['tenant']],
+                    'netns': c.get('netns', netns_prefix + c['name']), 'ifname': c.get('ifname', 'o' + c['name']),
+                    'cidr': cidr, 'address': cidr.split('/')[0]})
+    return out
+
+
+def docker_networks_by_owner(networks, tenant_names, label='netfabric.core.tenant'):
+    """Split a Docker engine's networks: ``owned`` (labelled by this role) and ``foreign`` (a tenant's name,
+    not labelled), by name, in the engine's order."""
+    out = {'owned': [], 'foreign': []}
+    for net in networks:
+        if label in (net.get('Labels') or {}):
+            out['owned'].append(net['Name'])
+        elif net['Name'] in tenant_names:
+            out['foreign'].append(net['Name'])
+    return out
+
+
+# ---------------------------------------------------------------------------- plan-step checks
+# What a role's argument spec cannot express, as lists of messages naming the variable and the value
+# (the roles fail their plan step on a non-empty list, before any host changes).
+UDP_PORTS = (1, 65535)
+VNIS = (1, 16777215)
+ROUTE_PROTOCOLS = (5, 255)  # 0-4 are the kernel's own
+
+
+def link_names(fixed, containers, variable, ifname_prefix):
+    """Variable label -> interface name, for ``ifname_errors``: the role's ``fixed`` names, then each
+    container's host-side interface (its ``ifname``, else ``ifname_prefix`` + its name)."""
+    names = dict(fixed)
+    for c in containers:
+        names['%s (%s) ifname' % (variable, c['name'])] = c.get('ifname', ifname_prefix + c['name'])
+    return names
+
+
+def overlay_link_names(tenants, containers, bridge_prefix, vtep_prefix, container_ifname):
+    """The overlay role's interface names by the variable that makes them (per tenant bridge and VTEP)."""
+    fixed = {'overlay_container_ifname': container_ifname}
+    for t in tenants:
+        fixed['overlay_bridge_prefix (tenant %s)' % t['name']] = '%s%s' % (bridge_prefix, t['vni'])
+        fixed['overlay_vtep_prefix (tenant %s)' % t['name']] = '%s%s' % (vtep_prefix, t['vni'])
+    return link_names(fixed, containers, 'overlay_containers', 'o')
+
+
+def range_error(variable, value, bounds, what):
+    """A message when ``value`` (an integer, as the argument spec made it) is outside ``bounds``; else None.
+    ``what`` says what the value must be, with the bounds as two ``%d``."""
+    low, high = bounds
+    try:
+        inside = low <= int(value) <= high
+    except (TypeError, ValueError):
+        inside = False
+    if inside:
+        return None
+    return '%s: must be %s, got %s' % (variable, what % (low, high), value)
+
+
+def overlay_input_errors(tenants, containers, dstport):
+    """The overlay role's checks besides interface names: the UDP port, containers naming unknown tenants."""
+    errors = [range_error('overlay_dstport', dstport, UDP_PORTS, 'a UDP port %d-%d')]
+    names = set(t['name'] for t in tenants)
+    errors += ['overlay_containers: container %s names tenant %s, which is not in overlay_tenants'
+               % (c['name'], c['tenant']) for c in containers if c['tenant'] not in names]
+    return [e for e in errors if e]
+
+
+def overlay_crowded(tenants, containers, plan, host):
+    """Per tenant with more of this host's containers than its block has addresses: ``N containers of tenant T``."""
+    out = []
+    for t in tenants:
+        count = sum(1 for c in containers if c['tenant'] == t['name'])
+        if count > len(plan[t['name']]['hosts'][host]['addresses']):
+            out.append('%d containers of tenant %s' % (count, t['name']))
+    return out
+
+
+def routed_input_errors(dstport, vni, protocol, vtep, bridge):
+    """The routed role's checks besides interface names: port, VNI and route protocol ranges, two link names."""
+    errors = [range_error('routed_dstport', dstport, UDP_PORTS, 'a UDP port %d-%d'),
+              range_error('routed_vni', vni, VNIS, 'a VNI %d-%d'),
+              range_error('routed_protocol', protocol, ROUTE_PROTOCOLS, "%d-%d (0-4 are the kernel's own)")]
+    if vtep == bridge:
+        errors.append('routed_bridge: must differ from routed_vtep, got %s' % bridge)
+    return [e for e in errors if e]
+
+
+# ---------------------------------------------------------------------------- underlay host probes
+
+def address_clashes(hostvars, hosts, key='netfabric_underlay_address'):
+    """``ADDRESS is claimed by H1 and H2`` for each address that more than one of ``hosts`` sets in ``key``."""
+    owners = {}
+    for host in hosts:
+        if key in hostvars[host]:
+            owners.setdefault(str(hostvars[host][key]), []).append(host)
+    return ['%s is claimed by %s' % (address, ' and '.join(names)) for address, names in owners.items()
+            if len(names) > 1]
+
+
+def netns_path(spec):
+    """The file of a network namespace given as a PID, an absolute path or a name under /run/netns."""
+    spec = str(spec)
+    if re.match('^[0-9]+$', spec):
+        return '/proc/%s/ns/net' % spec
+    return spec if spec.startswith('/') else '/run/netns/' + spec
+
+
+def existing_netns_paths(containers, create_default, netns_prefix):
+    """The containers whose namespace the role must find, not create: ``{name, path}`` each."""
+    return [{'name': c['name'], 'path': netns_path(c.get('netns', netns_prefix + c['name']))}
+            for c in containers if not c.get('create_netns', create_default)]
+
+
+def underlay_host_errors(facts, uplink, address, netns_results, host):
+    """What the read-only probes found wrong on ``host``: no uplink, the underlay address not carried, a
+    namespace the role must not create missing. ``address`` None: the inventory sets none."""
+    errors = []
+    carried = facts['ansible_all_ipv4_addresses'] + facts['ansible_all_ipv6_addresses']
+    if uplink not in facts['ansible_interfaces']:
+        errors.append('underlay_uplink: %s has no interface %s (it has %s)'
+                      % (host, uplink, ', '.join(sorted(facts['ansible_interfaces']))))
+    if address is not None and str(address) not in carried:
+        errors.append('netfabric_underlay_address: %s does not carry %s (it has %s)' % (host, address, ', '.join(carried)))
+    errors += ['underlay_containers: the namespace of %s on %s does not exist (%s) and create_netns is off'
+               % (r['item']['name'], host, r['item']['path'])
+               for r in netns_results if 'stat' in r and not r['stat']['exists']]
+    return errors
+
+
+# ---------------------------------------------------------------------------- EVPN settings
+AS_NUMBERS = (1, 4294967295)
+PATHSPACE = re.compile('^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$')
+CIDR_SHAPE = re.compile('^[0-9a-fA-F.:]+/[0-9]+$')
+
+
+def evpn_errors(reflectors, hostvars, asn, pathspace, ranges, filter_sources):
+    """The overlay role's EVPN checks (reflectors, AS number, FRR pathspace, listen ranges), as messages."""
+    errors = []
+    if not reflectors:
+        errors.append('overlay_evpn_route_reflectors: name at least one inventory host, got []')
+    for rr in reflectors:
+        if rr not in hostvars:
+            errors.append('overlay_evpn_route_reflectors: %s is not an inventory host' % rr)
+        elif 'netfabric_underlay_address' not in hostvars[rr]:
+            errors.append('overlay_evpn_route_reflectors: %s has no netfabric_underlay_address' % rr)
+    if not re.match('^[0-9]+$', str(asn)) or range_error('overlay_evpn_asn', asn, AS_NUMBERS, '%d-%d'):
+        errors.append('overlay_evpn_asn: must be an AS number %d-%d, got %s' % (AS_NUMBERS + (asn,)))
+    if pathspace and (not PATHSPACE.match(pathspace) or pathspace in ('.', '..')):
+        errors.append('overlay_evpn_pathspace: must be 1-63 characters of [A-Za-z0-9_.-] starting with'
+                      ' a letter or digit, got %s' % pathspace)
+    if not ranges:
+        errors.append('overlay_evpn_listen_ranges: no underlay subnet known (set it, or overlay_underlay_subnet)')
+    errors += ['overlay_evpn_listen_ranges/overlay_vtep_filter_sources: %s is not a CIDR' % net
+               for net in list(ranges) + list(filter_sources) if not CIDR_SHAPE.match(net)]
+    return errors
