@@ -127,8 +127,8 @@ def test_evpn_flood_entries_are_the_control_planes_not_drift():
 
 def test_the_same_flood_entries_are_drift_under_the_static_plan_without_them():
     desired = {"tenants": [dict(t, flood=[]) for t in DESIRED["tenants"]]}
-    assert fabric_drift(evpn_converged(), desired)["extra"] == ["flood vx100 -> 192.0.2.12", "flood vx100 -> 192.0.2.13",
-                                                               "flood vx200 -> 192.0.2.12", "flood vx200 -> 192.0.2.13"]
+    assert fabric_drift(evpn_converged(), desired)["extra"] == [
+        "flood vx100 -> 192.0.2.12", "flood vx100 -> 192.0.2.13", "flood vx200 -> 192.0.2.12", "flood vx200 -> 192.0.2.13"]
 
 
 def test_evpn_vtep_port_learning_on_or_suppression_off_is_different():
