@@ -124,6 +124,11 @@ def vtep_view(name, view, table):
                 flood=table["flood"], macs=table["macs"], bridge_macs=table["bridge_macs"])
 
 
+def source_text(element):
+    """A subnet of the filter's sets (vtep_filter ``sources``, nft's ``{"prefix": ...}`` element) as CIDR text."""
+    return "%s/%d" % (element["prefix"]["addr"], element["prefix"]["len"])
+
+
 def bgp_sessions(summary):
     """The peers of FRR's ``show bgp ... summary json``, sorted by address: state, uptime, prefixes received."""
     peers = summary.get("peers") or {}
@@ -200,8 +205,9 @@ class FabricInfo(Resource):
             reader.close()
         if summary["state"] == "absent":
             return {"table": self.table, "state": "absent"}
-        sets = summary["sets"]
-        return {"table": self.table, "state": "present", "peers": sets.get("peers4", []) + sets.get("peers6", []),
+        elements = summary["sets"].get("peers4", []) + summary["sets"].get("peers6", [])
+        return {"table": self.table, "state": "present", "peers": [e for e in elements if not isinstance(e, dict)],
+                "sources": [source_text(e) for e in elements if isinstance(e, dict)],
                 "dropped_packets": reader.dropped, "rules": summary["rules"]}
 
     def _bgp(self):

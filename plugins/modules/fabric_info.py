@@ -137,11 +137,14 @@ fabric:
       description:
         - The VTEP filter table. C(state) is V(present), V(absent), or V(unknown) when C(nft) is missing;
           null when O(vtep_filter_table) is empty.
+        - C(peers) are the admitted host addresses, C(sources) the admitted subnets (CIDR; the C(sources) of
+          M(netfabric.core.vtep_filter), e.g. an EVPN fabric's underlay subnet).
       type: dict
       sample:
         table: netfabric_vtep
         state: present
         peers: [192.0.2.12, 192.0.2.13]
+        sources: []
         dropped_packets: 0
         rules: ["input: udp dport 4789 ip saddr @peers4 accept"]
     bgp:

@@ -63,6 +63,14 @@ def port_flags(ns, dev):
     return entry.get("learning"), entry.get("neigh_suppress")
 
 
+def nft_sources(ns):
+    """The subnets in the VTEP filter's IPv4 set, as ``nft -j`` lists them (CIDR text)."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "nft", "-j", "list", "set", "inet", "netfabric_vtep", "peers4"],
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    elements = next(o["set"] for o in json.loads(out)["nftables"] if "set" in o).get("elem", [])
+    return ["%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"]) for e in elements if isinstance(e, dict)]
+
+
 def others(host, hosts):
     return sorted(HOST_ADDRESS[h] for h in hosts if h != host)
 
@@ -133,6 +141,7 @@ def test_fabric_info_reports_the_sessions_and_status_sees_no_drift(lab, tmp_path
         assert all(state == "Established" for _peer, state, _pfx in sessions), (host, sessions)
         # zebra's flood entries are there, looking like static ones: status.yml must not call them drift.
         assert [v["flood"] for v in fabric["vteps"]] == [others(host, FABRIC)] * len(VTEPS), host
+        assert fabric["vtep_filter"]["sources"] == nft_sources(lab["ns"](host)) != [], (host, fabric["vtep_filter"])
     absent = adhoc_info(inventory, "-l", "h1", "-a", "frr_pathspace=%snone" % lab["prefix"])["h1"]["fabric"]["bgp"]
     assert absent["state"] == "not_running" and "failed to connect" in absent["reason"], absent
     report_file = tmp_path / "status.json"
