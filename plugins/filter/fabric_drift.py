@@ -28,10 +28,37 @@ def _vtep_drift(name, planned, actual, bridge, report):
         report["different"].append("vtep %s: bridge %s (plan %s)" % (name, _text(actual.get("bridge")), bridge))
     if not actual.get("up"):
         report["different"].append("vtep %s: down (plan up)" % name)
+    if planned.get("evpn"):
+        return  # zebra owns the flood list (type-3 routes): its entries are the control plane's, not drift
     want = set(_canonical(peer) for peer in planned.get("flood", []))
     have = set(actual.get("flood", []))
     report["missing"].extend("flood %s -> %s" % (name, dst) for dst in sorted(want - have, key=_address_key))
     report["extra"].extend("flood %s -> %s" % (name, dst) for dst in sorted(have - want, key=_address_key))
+
+
+def _evpn_port_drift(name, bridge, report):
+    """An EVPN VTEP port: no MAC learning (type-2 routes install remote MACs), ARP/ND suppression on."""
+    port = next((p for p in (bridge or {}).get("ports", []) if p["name"] == name), None)
+    if port is None:
+        return  # reported as the VTEP's bridge being different or missing
+    flags = port.get("flags") or {}
+    for flag, want in (("learning", False), ("neigh_suppress", True)):
+        if flags.get(flag) != want:
+            report["different"].append("vtep %s: port %s %s (plan %s)" % (name, flag, _text(flags.get(flag)), _text(want)))
+
+
+def _bgp_drift(actual, peers, report):
+    """Each planned BGP peer (the route reflectors) has an Established session."""
+    if not actual or actual.get("state") != "running":
+        report["different"].append("bgp: not running (%s)" % (actual or {}).get("reason", "not read"))
+        return
+    sessions = dict((s["peer"], s) for s in actual.get("sessions", []))
+    for peer in sorted(set(_canonical(p) for p in peers), key=_address_key):
+        session = sessions.get(peer)
+        if session is None:
+            report["missing"].append("bgp session %s" % peer)
+        elif session.get("state") != "Established":
+            report["different"].append("bgp session %s: %s (plan Established)" % (peer, session.get("state")))
 
 
 def _text(value):
@@ -58,8 +85,13 @@ def _filter_drift(actual, peers, report):
     report["extra"].extend("vtep_filter peer %s" % p for p in sorted(have - want, key=_address_key))
 
 
-def fabric_drift(fabric, desired, endpoints=None, filter_peers=None, bridge_prefix="brv", vtep_prefix="vx"):
-    """``{missing, extra, different}``: lists of short texts, empty when the host is as planned."""
+def fabric_drift(fabric, desired, endpoints=None, filter_peers=None, bridge_prefix="brv", vtep_prefix="vx",
+                 bgp_peers=None):
+    """``{missing, extra, different}``: lists of short texts, empty when the host is as planned.
+
+    Tenants planned with ``evpn`` (overlay_control_plane: evpn) are not judged by their flood list (FRR's zebra
+    writes it) but by their VTEP ports' flags; ``bgp_peers`` (a list, e.g. the route reflectors) asks for an
+    Established BGP session to each, from fabric_info's ``bgp``."""
     if not isinstance(fabric, dict) or "vteps" not in fabric or "bridges" not in fabric:
         raise AnsibleFilterError("fabric_drift: input must be the fabric of netfabric.core.fabric_info, got %r"
                                  % (type(fabric).__name__,))
@@ -78,6 +110,8 @@ def fabric_drift(fabric, desired, endpoints=None, filter_peers=None, bridge_pref
             report["missing"].append("vtep %s (vni %s)" % (name, tenant["vni"]))
         else:
             _vtep_drift(name, tenant, vteps[name], bridge, report)
+            if tenant.get("evpn"):
+                _evpn_port_drift(name, bridges.get(bridge), report)
     planned_vteps = set(t["vtep"]["name"] for t in desired["tenants"])
     report["extra"].extend("vtep %s (vni %s)" % (n, v["vni"]) for n, v in sorted(vteps.items())
                            if n not in planned_vteps and n.startswith(vtep_prefix))
@@ -94,6 +128,8 @@ def fabric_drift(fabric, desired, endpoints=None, filter_peers=None, bridge_pref
         report["extra"].extend("address %s on %s" % (c, link) for c in cidrs if not c.lower().startswith("fe80:"))
     if filter_peers is not None:
         _filter_drift(fabric.get("vtep_filter"), filter_peers, report)
+    if bgp_peers is not None:
+        _bgp_drift(fabric.get("bgp"), bgp_peers, report)
     return report
 
 

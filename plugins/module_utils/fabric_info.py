@@ -5,13 +5,15 @@
 
 Four dumps, whatever the size of the fabric: links (rtnl via LinkTable), addresses (rtnl), the
 forwarding tables of every device (fdb.read_neighbours, AF_BRIDGE) and the ARP/NDP caches (AF_UNSPEC);
-plus one ``nft -j list table`` through the vtep_filter resource's reader. Everything is then grouped in
-Python by ifindex, so 10,000 forwarding entries cost one dump and one pass, never a request per link.
+plus one ``nft -j list table`` through the vtep_filter resource's reader and, for an EVPN control plane,
+one ``vtysh -c 'show bgp l2vpn evpn summary json'``. Everything is then grouped in Python by ifindex, so
+10,000 forwarding entries cost one dump and one pass, never a request per link.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import json
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
@@ -19,6 +21,7 @@ from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     AF_BRIDGE, NTF_EXT_LEARNED, NTF_SELF, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT,
     NUD_PROBE, NUD_REACHABLE, NUD_STALE, VXLAN_PORT)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource
+from ansible_collections.netfabric.core.plugins.module_utils.frr_daemons import pathspace_name
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
 from ansible_collections.netfabric.core.plugins.module_utils.vtep_filter import TABLE_RE, VtepFilter
@@ -26,7 +29,10 @@ from ansible_collections.netfabric.core.plugins.module_utils.vtep_filter import 
 ARGUMENT_SPEC = dict(
     vtep_filter_table=dict(type="str", default="netfabric_vtep"),
     netns=dict(type="str"),
+    bgp=dict(type="bool", default=True),
+    frr_pathspace=dict(type="str", default=""),
 )
+BGP_SUMMARY = "show bgp l2vpn evpn summary json"
 AF_UNSPEC = 0
 # ndm_state bits (linux/neighbour.h) -> the words `ip neigh` / `bridge fdb` print.
 STATE_WORDS = ((NUD_INCOMPLETE, "incomplete"), (NUD_REACHABLE, "reachable"), (NUD_STALE, "stale"), (NUD_DELAY, "delay"),
@@ -120,15 +126,47 @@ def vtep_view(name, view, table):
                 flood=table["flood"], macs=table["macs"], bridge_macs=table["bridge_macs"])
 
 
+def source_text(element):
+    """A subnet of the filter's sets (vtep_filter ``sources``, nft's ``{"prefix": ...}`` element) as CIDR text."""
+    return "%s/%d" % (element["prefix"]["addr"], element["prefix"]["len"])
+
+
+def bgp_sessions(summary):
+    """The peers of FRR's ``show bgp ... summary json``, sorted by address: state, uptime, prefixes received."""
+    peers = summary.get("peers") or {}
+    return [{"peer": address, "state": peer.get("state"), "uptime": peer.get("peerUptime"),
+             "uptime_msec": peer.get("peerUptimeMsec"), "prefixes_received": peer.get("pfxRcd"),
+             "remote_as": peer.get("remoteAs"), "dynamic": bool(peer.get("dynamicPeer"))}
+            for address, peer in sorted(peers.items(), key=lambda item: address_key(item[0]))]
+
+
+def bgp_view(code, out, err):
+    """What vtysh said, as data: ``running`` with the sessions, or ``not_running`` with vtysh's words (no
+    daemon to talk to, bgpd not started, no EVPN in its configuration)."""
+    text = (out or "").strip()
+    try:
+        summary = json.loads(text) if code == 0 and text else None
+    except ValueError:
+        summary = None
+    if not isinstance(summary, dict):
+        reason = " ".join(((err or "") + " " + text).split()) or "vtysh exited with %d" % code
+        return {"state": "not_running", "reason": reason}
+    return {"state": "running", "router_id": summary.get("routerId"), "as": summary.get("as"),
+            "sessions": bgp_sessions(summary)}
+
+
 class FabricInfo(Resource):
     """Reads only: plan() never has a step, so converge() reports changed=false in every mode."""
 
-    def __init__(self, params, run_command, nft_path):
+    def __init__(self, params, run_command, nft_path, vtysh_path=None):
         self.table = params["vtep_filter_table"]
         if self.table and not TABLE_RE.match(self.table):
             validate.fail("vtep_filter_table", self.table,
                           "must be an nftables table name of 1-32 characters [A-Za-z0-9_], starting with a letter "
                           "(or empty: skip)")
+        self.pathspace = params["frr_pathspace"] and pathspace_name("frr_pathspace", params["frr_pathspace"])
+        self.bgp = params["bgp"]
+        self.vtysh_path = vtysh_path
         self.netns = validate.netns("netns", params["netns"])
         self.ns = Namespace(self.netns)
         self.run_command = run_command
@@ -151,6 +189,7 @@ class FabricInfo(Resource):
             "neighbours": neighbour_view(fdb.read_neighbours(self.ns.raw, AF_UNSPEC), table.names),
             "tenant_addresses": address_view(addresses, links, table.names),
             "vtep_filter": self._vtep_filter(),
+            "bgp": self._bgp(),
         }
         return self.summary()
 
@@ -168,9 +207,20 @@ class FabricInfo(Resource):
             reader.close()
         if summary["state"] == "absent":
             return {"table": self.table, "state": "absent"}
-        sets = summary["sets"]
-        return {"table": self.table, "state": "present", "peers": sets.get("peers4", []) + sets.get("peers6", []),
+        elements = summary["sets"].get("peers4", []) + summary["sets"].get("peers6", [])
+        return {"table": self.table, "state": "present", "peers": [e for e in elements if not isinstance(e, dict)],
+                "sources": [source_text(e) for e in elements if isinstance(e, dict)],
                 "dropped_packets": reader.dropped, "rules": summary["rules"]}
+
+    def _bgp(self):
+        """The BGP EVPN sessions of the host's FRR (pathspace ``frr_pathspace``), asked through vtysh."""
+        if not self.bgp:
+            return None
+        if self.vtysh_path is None:
+            return {"state": "unknown", "reason": "the vtysh command is not installed (no FRR)"}
+        argv = [self.vtysh_path] + (["-N", self.pathspace] if self.pathspace else []) + ["-c", BGP_SUMMARY]
+        code, out, err = self.ns.inside(lambda: self.run_command(argv))
+        return bgp_view(code, out, err)
 
     def summary(self):
         """What diff mode shows: names and counts, not the (possibly 10,000-entry) lists."""

@@ -20,8 +20,10 @@ description:
     M(netfabric.core.vtep_filter) keeps.
   - Uses the same netlink readers as the other modules, one dump per object type (links, addresses,
     forwarding entries, neighbours), so a host with 10,000 forwarding entries is read in one pass.
-  - BGP session states of an EVPN control plane are not reported (the collection has no EVPN control
-    plane yet).
+  - For a BGP EVPN control plane (the overlay role's C(overlay_control_plane=evpn)) the BGP sessions of the
+    host's FRR - peer, state, uptime, prefixes received - from C(vtysh -c 'show bgp l2vpn evpn summary json').
+    vtysh is run the way the C(nft) command is for the VTEP filter - one command, an argument vector, no shell,
+    in O(netns) when given. No FRR, no vtysh or no bgpd is reported in C(bgp.state), never a failure.
 author:
   - netfabric.core developers (@netfabric)
 extends_documentation_fragment:
@@ -33,9 +35,23 @@ options:
       - An empty string skips the filter (the C(nft) command is not run).
     type: str
     default: netfabric_vtep
+  bgp:
+    description:
+      - Report the BGP EVPN sessions of the host's FRR (one vtysh call).
+      - V(false) skips it (vtysh is not run) and RV(fabric.bgp) is null.
+    type: bool
+    default: true
+  frr_pathspace:
+    description:
+      - The FRR pathspace (C(vtysh -N)) to ask, as the overlay role's C(overlay_evpn_pathspace) and
+        M(netfabric.core.frr_daemons) run it; empty asks FRR's default instance.
+      - 1-63 characters of C([A-Za-z0-9_.-]) starting with a letter or digit.
+    type: str
+    default: ""
 requirements:
   - the C(nft) command on the managed host to report the VTEP filter (without it the filter's C(state) is
     V(unknown))
+  - FRR's C(vtysh) command on the managed host to report BGP sessions (without it C(bgp.state) is V(unknown))
 notes:
   - Read only; C(changed) is always false. In diff mode the diff shows bridge names and per VTEP its
     VNI and the number of flood destinations, never the full lists.
@@ -57,6 +73,13 @@ EXAMPLES = r'''
   netfabric.core.fabric_info:
     netns: h1-c1
     vtep_filter_table: ""
+    bgp: false
+
+- name: Every EVPN session of a lab host (FRR pathspace = its namespace name) is up
+  netfabric.core.fabric_info:
+    frr_pathspace: "{{ overlay_evpn_pathspace }}"
+  register: fabric
+  failed_when: fabric.fabric.bgp.sessions | rejectattr('state', 'equalto', 'Established') | list
 '''
 
 RETURN = r'''
@@ -114,13 +137,32 @@ fabric:
       description:
         - The VTEP filter table. C(state) is V(present), V(absent), or V(unknown) when C(nft) is missing;
           null when O(vtep_filter_table) is empty.
+        - C(peers) are the admitted host addresses, C(sources) the admitted subnets (CIDR; the C(sources) of
+          M(netfabric.core.vtep_filter), e.g. an EVPN fabric's underlay subnet).
       type: dict
       sample:
         table: netfabric_vtep
         state: present
         peers: [192.0.2.12, 192.0.2.13]
+        sources: []
         dropped_packets: 0
         rules: ["input: udp dport 4789 ip saddr @peers4 accept"]
+    bgp:
+      description:
+        - The BGP EVPN sessions of the host's FRR, null when O(bgp) is false. C(state) is V(running) (bgpd
+          answered; C(sessions) lists its peers by address), V(not_running) (vtysh found no daemon, no bgpd or
+          no EVPN instance; C(reason) quotes vtysh) or V(unknown) (no vtysh command; C(reason) says so).
+        - Per session C(state) is BGP's (V(Established), V(Active), V(Connect), ...), C(uptime) FRR's text,
+          C(uptime_msec) milliseconds, C(prefixes_received) the EVPN prefixes received (null while not
+          Established), C(dynamic) true for a peer accepted through C(bgp listen range).
+      type: dict
+      sample:
+        state: running
+        router_id: 192.0.2.11
+        as: 65000
+        sessions:
+          - {peer: 192.0.2.12, state: Established, uptime: "00:03:12", uptime_msec: 192000,
+             prefixes_received: 6, remote_as: 65000, dynamic: true}
 actions:
   description: Always empty (the module changes nothing).
   returned: always
@@ -137,7 +179,8 @@ from ansible_collections.netfabric.core.plugins.module_utils.fabric_info import 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     nft = module.get_bin_path("nft") if module.params["vtep_filter_table"] else None
-    run(module, lambda params: FabricInfo(params, module.run_command, nft))
+    vtysh = module.get_bin_path("vtysh") if module.params["bgp"] else None
+    run(module, lambda params: FabricInfo(params, module.run_command, nft, vtysh))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from cni_helpers import cni, fabric_vars, load, host_dir
 from conftest import FABRIC_VARS, PREFIX, built_lab, dump_state, lab_inventory, lab_namespaces, run_playbook, settle
 from evpn_helpers import (Capture, address, daemon_pids, flood_list, kill_frr, ping_count, remote_macs, stop_frr,
                           vtysh, wait_for)
+from test_fabric_info import adhoc_info
 
 HOST_ADDRESS = {"h1": "192.0.2.11", "h2": "192.0.2.12", "h3": "192.0.2.13", "h4": "192.0.2.14"}
 FABRIC = ("h1", "h2", "h3")
@@ -60,6 +61,14 @@ def port_flags(ns, dev):
                          timeout=30, check=True).stdout
     entry = json.loads(out)[0]
     return entry.get("learning"), entry.get("neigh_suppress")
+
+
+def nft_sources(ns):
+    """The subnets in the VTEP filter's IPv4 set, as ``nft -j`` lists them (CIDR text)."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "nft", "-j", "list", "set", "inet", "netfabric_vtep", "peers4"],
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    elements = next(o["set"] for o in json.loads(out)["nftables"] if "set" in o).get("elem", [])
+    return ["%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"]) for e in elements if isinstance(e, dict)]
 
 
 def others(host, hosts):
@@ -118,6 +127,29 @@ def test_rerun_and_check_mode_change_nothing_and_keep_the_daemons(lab):
     assert flood_lists_are(lab, FABRIC)
     _proc, recap = play(lab, FABRIC, "--check")
     assert dict((h, r["changed"]) for h, r in recap.items()) == {"h1": 0, "h2": 0, "h3": 0}, recap
+
+
+def test_fabric_info_reports_the_sessions_and_status_sees_no_drift(lab, tmp_path):
+    inventory = lab["inventory"](*FABRIC)
+    results = adhoc_info(inventory, "-a", "frr_pathspace={{ ansible_host }}")
+    for host in FABRIC:
+        fabric = results[host]["fabric"]
+        own = vtysh(lab["ns"](host), "show bgp l2vpn evpn summary").get("peers", {})
+        sessions = [(s["peer"], s["state"], s["prefixes_received"]) for s in fabric["bgp"]["sessions"]]
+        assert fabric["bgp"]["state"] == "running" and sessions, (host, fabric["bgp"])
+        assert sessions == sorted((peer, v["state"], v.get("pfxRcd")) for peer, v in own.items()), (host, own)
+        assert all(state == "Established" for _peer, state, _pfx in sessions), (host, sessions)
+        # zebra's flood entries are there, looking like static ones: status.yml must not call them drift.
+        assert [v["flood"] for v in fabric["vteps"]] == [others(host, FABRIC)] * len(VTEPS), host
+        assert fabric["vtep_filter"]["sources"] == nft_sources(lab["ns"](host)) != [], (host, fabric["vtep_filter"])
+    absent = adhoc_info(inventory, "-l", "h1", "-a", "frr_pathspace=%snone" % lab["prefix"])["h1"]["fabric"]["bgp"]
+    assert absent["state"] == "not_running" and "failed to connect" in absent["reason"], absent
+    report_file = tmp_path / "status.json"
+    proc, _recap = run_playbook(inventory, "status.yml", "-e", "status_report_file=%s" % report_file,
+                                extra_vars=lab["vars"])
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    drift = dict((h, r["drift"]) for h, r in json.loads(report_file.read_text())["hosts"].items())
+    assert drift == dict((h, {"missing": [], "extra": [], "different": []}) for h in FABRIC), drift
 
 
 def test_unicast_between_two_hosts_does_not_reach_a_third(lab):

@@ -97,3 +97,62 @@ def test_missing_bridge():
 def test_bad_input_is_named(fabric, desired):
     with pytest.raises(AnsibleFilterError, match="fabric_drift"):
         fabric_drift(copy.deepcopy(fabric), desired)
+
+
+EVPN_DESIRED = {"tenants": [dict(t, flood=[], evpn=True) for t in DESIRED["tenants"]]}
+REFLECTOR = "192.0.2.11"
+
+
+def evpn_converged():
+    """An EVPN client host: zebra's flood entries, VTEP ports without learning and with ARP/ND suppression,
+    an Established session to the reflector."""
+    fabric = converged()
+    for bridge in fabric["bridges"]:
+        for port in bridge["ports"]:
+            if port["name"].startswith("vx"):
+                port["flags"] = dict(port["flags"], learning=False, neigh_suppress=True)
+    fabric["bgp"] = {"state": "running", "sessions": [{"peer": REFLECTOR, "state": "Established"}]}
+    return fabric
+
+
+def evpn_drift(fabric, **kwargs):
+    kwargs.setdefault("endpoints", ENDPOINTS)
+    kwargs.setdefault("bgp_peers", [REFLECTOR])
+    return fabric_drift(fabric, EVPN_DESIRED, **kwargs)
+
+
+def test_evpn_flood_entries_are_the_control_planes_not_drift():
+    assert evpn_drift(evpn_converged()) == {"missing": [], "extra": [], "different": []}
+
+
+def test_the_same_flood_entries_are_drift_under_the_static_plan_without_them():
+    desired = {"tenants": [dict(t, flood=[]) for t in DESIRED["tenants"]]}
+    assert fabric_drift(evpn_converged(), desired)["extra"] == [
+        "flood vx100 -> 192.0.2.12", "flood vx100 -> 192.0.2.13", "flood vx200 -> 192.0.2.12", "flood vx200 -> 192.0.2.13"]
+
+
+def test_evpn_vtep_port_learning_on_or_suppression_off_is_different():
+    fabric = evpn_converged()
+    fabric["bridges"][1]["ports"][0]["flags"].update(learning=True, neigh_suppress=False)
+    assert evpn_drift(fabric)["different"] == ["vtep vx100: port learning true (plan false)",
+                                               "vtep vx100: port neigh_suppress false (plan true)"]
+
+
+@pytest.mark.parametrize("bgp, kind, item", [
+    ({"state": "running", "sessions": [{"peer": REFLECTOR, "state": "Active"}]},
+     "different", "bgp session 192.0.2.11: Active (plan Established)"),
+    ({"state": "running", "sessions": []}, "missing", "bgp session 192.0.2.11"),
+    ({"state": "not_running", "reason": "Exiting: failed to connect to any daemons."},
+     "different", "bgp: not running (Exiting: failed to connect to any daemons.)"),
+    (None, "different", "bgp: not running (not read)"),
+])
+def test_evpn_session_not_established_is_drift(bgp, kind, item):
+    fabric = evpn_converged()
+    fabric["bgp"] = bgp
+    assert evpn_drift(fabric)[kind] == [item]
+
+
+def test_a_reflector_without_other_reflectors_needs_only_a_running_bgpd():
+    fabric = evpn_converged()
+    fabric["bgp"]["sessions"] = [{"peer": "192.0.2.12", "state": "Established"}]  # a dynamic client
+    assert evpn_drift(fabric, bgp_peers=[]) == {"missing": [], "extra": [], "different": []}
