@@ -6,10 +6,11 @@ must never be touched. Every claim is checked with ``bridge -j fdb show dev``.
 """
 import os
 import subprocess
+import time
 
 import pytest
 
-from conftest import PREFIX, assert_ok, dump_state, fdb, run_module, sh, veth
+from conftest import PREFIX, assert_ok, dump_state, fdb, link, run_module, sh, veth
 
 ZERO = "00:00:00:00:00:00"
 PEERS = ["192.0.2.12", "192.0.2.13", "192.0.2.14"]
@@ -29,7 +30,16 @@ def host(make_netns):
     sh("ip", "link", "set", "vx100", "master", "br100", ns=ns)
     for name in ("br100", "vx100", "vx200"):
         sh("ip", "link", "set", name, "up", ns=ns)
+    wait_for_carrier(ns, "br100")
     return ns
+
+
+def wait_for_carrier(ns, name, seconds=10):
+    """The bridge gains carrier a moment after its port comes up: a state dump taken in between would
+    differ from a later one by NO-CARRIER alone. Bounded; a bridge that never gets carrier is left as is."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and "NO-CARRIER" in (link(ns, name) or {}).get("flags", []):
+        time.sleep(0.1)
 
 
 def run(ns, check_mode=False, dev="vx100", **options):
