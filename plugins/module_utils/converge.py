@@ -115,9 +115,14 @@ class Resource:
         return []
 
     def converge(self, check_mode):
+        return self.converge_steps(check_mode)[0]
+
+    def converge_steps(self, check_mode):
+        """Converge and return ``(result, done)``: ``done`` are the applied steps, newest last, so a caller
+        that converges several resources in one run (a whole host) can undo them after a later failure."""
         before = self.read()
         after, steps = self.plan(before)
-        applied = []
+        applied, done = [], []
         if steps and not check_mode:
             done = apply_steps(steps)
             try:
@@ -132,7 +137,7 @@ class Resource:
         if not check_mode:
             result["actions"] = applied
         result.update(self.result(after))
-        return result
+        return result, done
 
 
 def run(module, build):
