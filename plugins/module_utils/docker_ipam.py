@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.netfabric.core.plugins.module_utils.cni import free_runs, host_entry
+from ansible_collections.netfabric.core.plugins.module_utils.cni_conflist import free_runs, host_entry
 from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError, parse_subnet
 
 AUX_PREFIX = 'netfabric-'

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[4]
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfabric.core.plugins.filter.cni import cni_conflist_filter as cni_conflist
+from ansible_collections.netfabric.core.plugins.filter.cni_conflist import cni_conflist_filter as cni_conflist
 from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import plan, tenant_plan
 
 HOSTS = ['h1', 'h2', 'h3']

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[4]
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfabric.core.plugins.filter.docker import docker_ipam_filter as docker_ipam
+from ansible_collections.netfabric.core.plugins.filter.docker_ipam import docker_ipam_filter as docker_ipam
 from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError, plan, tenant_plan
 
 HOSTS = ['h1', 'h2', 'h3']

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfabric.core.plugins.filter.cni import cni_conflist_filter as cni_conflist
+from ansible_collections.netfabric.core.plugins.filter.cni_conflist import cni_conflist_filter as cni_conflist
 from ansible_collections.netfabric.core.plugins.filter.routed import (
     routed_endpoints_filter as routed_endpoints, routed_peers_filter as routed_peers, routed_plan_filter as routed_plan)
 

@@ -24,7 +24,7 @@ MODULE_UTILS = REPO / "plugins" / "module_utils"
 FILTERS = sorted(p.stem for p in (REPO / "plugins" / "filter").glob("*.py"))
 CONTROLLER_SIDE = (["ansible_collections.netfabric.core.plugins.filter." + name for name in FILTERS]
                    + ["ansible_collections.netfabric.core.plugins.module_utils." + name
-                      for name in ("validate", "ip_plan", "cni", "docker_ipam", "routed", "errors", "constants")])
+                      for name in ("validate", "ip_plan", "cni_conflist", "docker_ipam", "routed", "errors", "constants")])
 KERNEL_NAME = re.compile(r"^(NLMSG_|NLM_F_|NLA_F_|NLA_TYPE|RTM_|IFLA_|IFA_|NDA_|NTF_|NUD_|RTA_|RTN_|RTNH_|RT_TABLE|"
                          r"RT_SCOPE|RTPROT_|CLONE_NEW|AF_BRIDGE|SOL_NETLINK|NETLINK_GET|IFF_|VNI_MAX|MAX_VNI|MTU_M|"
                          r"VXLAN_PORT|IANA_VXLAN|PORT_MAX)")

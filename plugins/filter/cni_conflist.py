@@ -4,11 +4,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# Thin Ansible wrapper around plugins/module_utils/cni.py; documentation in cni_conflist.yml.
+# Thin Ansible wrapper around plugins/module_utils/cni_conflist.py; documentation in cni_conflist.yml.
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfabric.core.plugins.module_utils.cni import conflist
+from ansible_collections.netfabric.core.plugins.module_utils.cni_conflist import conflist
 from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import PlanError
 
 
