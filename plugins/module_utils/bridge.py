@@ -110,13 +110,13 @@ class Bridge(Resource):
             if option in wanted and bool(current.get(option)) != wanted[option]:
                 old = {"kind": "bridge", attr: int(bool(current.get(option)))}
                 steps.append(link_set(self.ns, self.name, "%s=%s on %s" % (option, wanted[option], self.name),
-                                              index_of, {"kind": "bridge", attr: int(wanted[option])}, old))
+                                      index_of, {"kind": "bridge", attr: int(wanted[option])}, old))
         if "mtu" in wanted and current.get("mtu") != wanted["mtu"]:
             old = {"mtu": current["mtu"]} if current.get("mtu") else None
             steps.append(link_set(self.ns, self.name, "mtu=%d on %s" % (wanted["mtu"], self.name),
-                                          index_of, {"mtu": wanted["mtu"]}, old))
+                                  index_of, {"mtu": wanted["mtu"]}, old))
         if "mac" in wanted and current.get("mac") != wanted["mac"]:
             old = {"address": current["mac"]} if current.get("mac") else None
             steps.append(link_set(self.ns, self.name, "mac=%s on %s" % (wanted["mac"], self.name),
-                                          index_of, {"address": wanted["mac"]}, old))
+                                  index_of, {"address": wanted["mac"]}, old))
         return steps

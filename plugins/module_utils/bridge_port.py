@@ -47,6 +47,7 @@ ARGUMENT_SPEC = dict(
     netns=dict(type="str"),
 )
 
+
 class BridgePort(Resource):
     def __init__(self, params):
         self.bridge = validate.ifname("bridge", params["bridge"])

@@ -22,6 +22,7 @@ from ansible_collections.netfabric.core.plugins.module_utils.netlink import Netl
 from ansible_collections.netfabric.core.plugins.module_utils.ports import port_view
 from ansible_collections.netfabric.core.plugins.module_utils.routes import add_routes, read_link_routes
 
+
 def _vxlan_view(data, names):
     group = data.get("IFLA_VXLAN_GROUP") or data.get("IFLA_VXLAN_GROUP6")
     local = data.get("IFLA_VXLAN_LOCAL") or data.get("IFLA_VXLAN_LOCAL6")

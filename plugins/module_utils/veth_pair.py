@@ -330,22 +330,22 @@ class VethPair(Resource):
         peer_of = resolver(self.peer_ns, self.peer)
         if self.mtu is not None and host_now["mtu"] != self.mtu:
             steps.append(link_set(self.ns, self.name, "mtu=%d on %s" % (self.mtu, self.name), host_of,
-                                          {"mtu": self.mtu}, {"mtu": host_now["mtu"]} if host_now["mtu"] else None))
+                                  {"mtu": self.mtu}, {"mtu": host_now["mtu"]} if host_now["mtu"] else None))
         if self.mtu is not None and peer_now["mtu"] != self.mtu:
             steps.append(link_set(self.peer_ns, self.peer, "mtu=%d on peer %s" % (self.mtu, self.peer), peer_of,
-                                          {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
+                                  {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
         if self.master is not None and host_now["master"] != self.master:
             steps.append(set_master(self.ns, host_of, self.master, host_now["master"],
-                                            "set master of %s to %s" % (self.name, self.master)))
+                                    "set master of %s to %s" % (self.name, self.master)))
         steps.extend(addrgen.steps(self.ns, self.name, host_of, host_now["addrgen"], self.ipv6_addrgen))
         if not host_now["up"]:
             steps.append(bring_up(self.ns, self.name, host_of))
         if peer_now["lo_up"] is False:
             steps.append(link_set(self.peer_ns, "lo", "set lo up in %s" % self._peer_ns_text(),
-                                          resolver(self.peer_ns, "lo"), {"state": "up"}, {"state": "down"}))
+                                  resolver(self.peer_ns, "lo"), {"state": "up"}, {"state": "down"}))
         if not peer_now["up"]:
             steps.append(link_set(self.peer_ns, self.peer, "set peer %s up" % self.peer, peer_of,
-                                          {"state": "up"}, {"state": "down"}))
+                                  {"state": "up"}, {"state": "down"}))
         if self.peer_addresses is not None:
             current = [validate.cidr("peer_addresses", a) for a in peer_now["addresses"]]
             steps.extend(address_steps(self.peer_ns, self.peer, peer_of, current, self.peer_addresses))

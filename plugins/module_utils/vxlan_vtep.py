@@ -216,7 +216,7 @@ class VxlanVtep(Resource):
     def _delete_for_recreate(self, before, after, index_of):
         changed = ", ".join("%s %s -> %s" % (k, before[k], after[k]) for k in IMMUTABLE if before[k] != after[k])
         return snapshot_step.destroying_step(self.ns, self.name, "re-create %s (the kernel cannot change %s in place)"
-                                        % (self.name, changed), index_of)
+                                             % (self.name, changed), index_of)
 
     def result(self, after):
         return {"mtu": after.get("mtu"), "vni": after.get("vni"), "local": after.get("local")}
