@@ -7,41 +7,26 @@ __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, validate
 from ansible_collections.netfabric.core.plugins.module_utils.addresses import address_steps, read_addresses, refuse_ipv6_loss
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step, expect
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Snapshot, Step, expect
 from ansible_collections.netfabric.core.plugins.module_utils.errors import wrong_kind
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, bring_up, delete_link, link_set
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.links import LINK_OPTIONS, LinkResource, LinkTable, bring_up, delete_link, link_set
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError, resolver
 
 ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    mtu=dict(type="int"),
+    LINK_OPTIONS,
     stp=dict(type="bool"),
     vlan_filtering=dict(type="bool"),
-    mac=dict(type="str"),
-    addresses=dict(type="list", elements="str"),
-    ipv6_addrgen=addrgen.SPEC,
-    netns=dict(type="str"),
 )
 
 
-class Bridge(Resource):
+class Bridge(LinkResource):
     def __init__(self, params):
         self.name = validate.ifname("name", params["name"])
         self.state = params["state"]
         self.mtu = validate.mtu("mtu", params["mtu"])
         self.stp = params["stp"]
         self.vlan_filtering = params["vlan_filtering"]
-        self.mac = validate.mac("mac", params["mac"], allow_zero=False)
-        self.addresses = validate.cidr_list("addresses", params["addresses"])
-        self.ipv6_addrgen = params["ipv6_addrgen"]
-        self.ns = Namespace(validate.netns("netns", params["netns"]))
-
-    def close(self):
-        self.ns.close()
-
-    def lock_keys(self):
-        return [(self.ns, self.name, "name")]
+        self._link_options(params)
 
     def read(self):
         link = LinkTable(self.ns).get(self.name)

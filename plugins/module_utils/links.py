@@ -13,12 +13,12 @@ __metaclass__ = type
 
 import errno
 
-from ansible_collections.netfabric.core.plugins.module_utils import rtnl
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.addresses import add_missing, read_addresses
 from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetlinkError
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetlinkError
 from ansible_collections.netfabric.core.plugins.module_utils.ports import port_view
 from ansible_collections.netfabric.core.plugins.module_utils.routes import add_routes, read_link_routes
 
@@ -132,3 +132,33 @@ def rename_link(ns, index, new):
     ns.ipr.link("set", index=index, state="up")
     add_missing(ns, index, addresses)
     add_routes(ns, index, routes)
+
+
+# The options of LinkResource, and of every module built on it.
+LINK_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    mtu=dict(type="int"),
+    mac=dict(type="str"),
+    addresses=dict(type="list", elements="str"),
+    ipv6_addrgen=addrgen.SPEC,
+    netns=dict(type="str"),
+)
+
+
+class LinkResource(Resource):
+    """A resource that is one link, ``name`` in ``netns`` (bridge, vxlan_vtep), with the options every
+    such link has: ``mac``, ``addresses``, ``ipv6_addrgen``. ``None``: the kernel's random MAC / whatever
+    addresses the link has are left alone."""
+
+    def _link_options(self, params):
+        self.mac = validate.mac("mac", params["mac"], allow_zero=False)
+        self.addresses = validate.cidr_list("addresses", params["addresses"])
+        self.ipv6_addrgen = params["ipv6_addrgen"]
+        self.ns = Namespace(validate.netns("netns", params["netns"]))
+
+    def close(self):
+        self.ns.close()
+
+    def lock_keys(self):
+        return [(self.ns, self.name, "name")]

@@ -10,10 +10,10 @@ from ansible_collections.netfabric.core.plugins.module_utils import snapshot as 
 from ansible_collections.netfabric.core.plugins.module_utils.addresses import (
     address_steps, owned_addresses, read_addresses, refuse_ipv6_loss)
 from ansible_collections.netfabric.core.plugins.module_utils.constants import VXLAN_PORT
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, bring_up, link_set
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.links import LINK_OPTIONS, LinkResource, LinkTable, bring_up, link_set
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError, resolver
 from ansible_collections.netfabric.core.plugins.module_utils.ports import port_flag_steps, set_master
 
 # Outer Ethernet 14 + IP 20/40 + UDP 8 + VXLAN 8: what the VTEP's MTU must leave to the underlay.
@@ -22,7 +22,7 @@ OVERHEAD = {4: 50, 6: 70}
 IMMUTABLE = ("vni", "local", "dstport", "dev", "group")
 
 ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
+    LINK_OPTIONS,
     vni=dict(type="int"),
     local=dict(type="str"),
     dev=dict(type="str"),
@@ -30,19 +30,13 @@ ARGUMENT_SPEC = dict(
     learning=dict(type="bool", default=False),
     group=dict(type="str"),
     ttl=dict(type="int"),
-    mtu=dict(type="int"),
     master=dict(type="str"),
     neigh_suppress=dict(type="bool"),
-    mac=dict(type="str"),
-    addresses=dict(type="list", elements="str"),
-    ipv6_addrgen=addrgen.SPEC,
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    netns=dict(type="str"),
 )
 REQUIRED_IF = [["state", "present", ["vni", "local", "dev"]]]
 
 
-class VxlanVtep(Resource):
+class VxlanVtep(LinkResource):
     def __init__(self, params):
         self.name = validate.ifname("name", params["name"])
         self.state = params["state"]
@@ -62,17 +56,7 @@ class VxlanVtep(Resource):
         self.neigh_suppress = params["neigh_suppress"]
         if self.neigh_suppress is not None and self.master is None:
             validate.fail("neigh_suppress", self.neigh_suppress, "is a bridge port flag and needs master")
-        # None: the kernel's random MAC / whatever addresses the VTEP has are left alone.
-        self.mac = validate.mac("mac", params["mac"], allow_zero=False)
-        self.addresses = validate.cidr_list("addresses", params["addresses"])
-        self.ipv6_addrgen = params["ipv6_addrgen"]
-        self.ns = Namespace(validate.netns("netns", params["netns"]))
-
-    def close(self):
-        self.ns.close()
-
-    def lock_keys(self):
-        return [(self.ns, self.name, "name")]
+        self._link_options(params)
 
     def read(self):
         links = LinkTable(self.ns)
