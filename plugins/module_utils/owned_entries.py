@@ -95,6 +95,8 @@ class OwnedEntries(Resource):
     def check(self, snapshot):
         if snapshot.ifindex is None:
             raise NetfabricError(no_such_link("dev", self.dev))
+        if self.state == "present":
+            self.check_collisions(sorted(self.wanted - snapshot.entry_set, key=self.sort_key), snapshot.foreign)
 
     def _view(self, entries):
         """The diff's view; without diff mode only the count (see fdb_entries.py)."""
@@ -118,7 +120,6 @@ class OwnedEntries(Resource):
             wanted_keys = set(self.key(entry) for entry in self.wanted)
             remove = set(e for e in actual - self.wanted if self.exclusive or self.key(e) in wanted_keys)
         add, remove = sorted(add, key=self.sort_key), sorted(remove, key=self.sort_key)
-        self.check_collisions(add, snapshot.foreign)
         planned = frozenset((actual - set(remove)) | set(add))
         values = {"added": [e.as_dict() for e in add], "removed": [e.as_dict() for e in remove],
                   self.count_key: len(planned)}
