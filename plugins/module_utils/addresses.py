@@ -114,6 +114,12 @@ def address_request(entry, index):
     return request
 
 
+def add_entries(ns, index, entries):
+    """Add read_address_entries() ``entries`` to link ``index`` as they were (flags, lifetimes), in order."""
+    for entry in entries:
+        ns.ipr.addr("add", **address_request(entry, index))
+
+
 def add_missing(ns, index, addresses):
     """Add those of ``addresses`` (ip_interface) the link lost (a link going down loses its IPv6 ones)."""
     current = set(read_addresses(ns, index))

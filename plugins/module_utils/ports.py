@@ -36,6 +36,14 @@ def flags_request(flags):
     return dict((PORT_FLAGS[flag], int(value)) for flag, value in flags.items())
 
 
+def put_under(ns, index, master, flags=None):
+    """``ip link set INDEX master MASTER`` (None: nomaster), then (into a master) the port ``flags``
+    (option -> bool): the kernel gives a joining port its defaults."""
+    ns.ipr.link("set", index=index, master=resolver(ns, master)() if master else 0)
+    if master and flags:
+        ns.ipr.brport("set", index=index, **flags_request(flags))
+
+
 def set_master(ns, index_of, master, old, text, old_flags=None, bridge=None):
     """``ip link set LINK master MASTER`` (None: nomaster), undone by putting the link back under ``old``.
 
@@ -44,16 +52,13 @@ def set_master(ns, index_of, master, old, text, old_flags=None, bridge=None):
     ``bridge`` (a LinkTable view) its MAC: a bridge without an explicit MAC takes the lowest MAC of its
     ports, so joining or leaving can change it.
     """
-    def put_under(name, flags=None, mac_of=None):
+    def under(name, flags=None, mac_of=None):
         def apply():
-            port = index_of()
-            ns.ipr.link("set", index=port, master=resolver(ns, name)() if name else 0)
-            if name and flags:
-                ns.ipr.brport("set", index=port, **flags_request(flags))
+            put_under(ns, index_of(), name, flags)
             if mac_of is not None and ns.ipr.link("get", ifname=mac_of["name"])[0].get("address") != mac_of["mac"]:
                 ns.ipr.link("set", index=mac_of["index"], address=mac_of["mac"])
         return apply
-    return Step(text, put_under(master), put_under(old, old_flags, bridge))
+    return Step(text, under(master), under(old, old_flags, bridge))
 
 
 def port_flag_steps(ns, name, index_of, current, desired):

@@ -235,6 +235,12 @@ def add_routes(ns, index, routes):
                 raise
 
 
+def replace_routes(ns, index, routes):
+    """``route replace`` of read_route_entries() ``routes`` onto link ``index``."""
+    for route in routes:
+        ns.ipr.route("replace", **route_on(route, index))
+
+
 def move_steps(ns, routes, source, source_index, target, target_index):
     """``route replace`` of each route from link ``source`` onto ``target`` (same key, new device: the
     route never disappears); each step also carries its ``request`` for atomic.one_request."""

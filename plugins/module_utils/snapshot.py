@@ -26,10 +26,10 @@ from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_VXLAN_RESERVED_BITS,
     IFLA_VXLAN_TTL_INHERIT, NDA_MASTER, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NUD_NOARP, NUD_PERMANENT, RTM_NEWLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
-from ansible_collections.netfabric.core.plugins.module_utils.addresses import address_request, read_address_entries
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import add_entries, read_address_entries
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
-from ansible_collections.netfabric.core.plugins.module_utils.ports import flags_request
-from ansible_collections.netfabric.core.plugins.module_utils.routes import read_route_entries, route_on
+from ansible_collections.netfabric.core.plugins.module_utils.ports import put_under
+from ansible_collections.netfabric.core.plugins.module_utils.routes import read_route_entries, replace_routes
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
 # Per kind, the IFLA_INFO_DATA attributes that the kernel dumps as a u8 0/1 but reads as "set" when
@@ -160,15 +160,11 @@ def restore(ns, snap):
     index = view["index"]
     _recreate(ns, snap)
     if view["master"]:
-        ns.ipr.link("set", index=index, master=LinkTable(ns).index(view["master"], "master"))
-        if view.get("port"):
-            ns.ipr.brport("set", index=index, **flags_request(view["port"]))
-    for entry in snap["addresses"]:
-        ns.ipr.addr("add", **address_request(entry, index))
+        put_under(ns, index, view["master"], view.get("port"))
+    add_entries(ns, index, snap["addresses"])
     if view["up"]:
         ns.ipr.link("set", index=index, state="up")
-        for route in snap["routes"]:
-            ns.ipr.route("replace", **route_on(route, index))
+        replace_routes(ns, index, snap["routes"])
     _restore_neighbours(ns, index, snap["neighbours"])
 
 
