@@ -12,10 +12,10 @@ the next time the link comes up). Omitted, nothing is read or changed.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.netfabric.core.plugins.module_utils import changes, rtnl
+from ansible_collections.netfabric.core.plugins.module_utils import rtnl
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import address_steps, read_link_local
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
-from ansible_collections.netfabric.core.plugins.module_utils.links import read_link_local
 
 OPTION = "ipv6_addrgen"
 SPEC = dict(type="bool")
@@ -24,22 +24,31 @@ MODE_EUI64, MODE_NONE = 0, 1
 MODE_NAMES = {0: "eui64", 1: "none", 2: "stable_secret", 3: "random"}
 
 
-def generating(view):
+def generating(link):
     """Whether the kernel gives the link a link-local address when it comes up (None: no IPv6 on it)."""
-    return view["addrgenmode"] not in (None, MODE_NONE)
+    return link["addrgenmode"] not in (None, MODE_NONE)
 
 
-def read(ns, view, wanted):
+def read(ns, link, wanted):
+    """The kernel facts the option needs about ``link`` (a LinkTable view, None: absent), or None when
+    the option is omitted: its generation mode and (``false``) its link-local addresses."""
+    if wanted is None or link is None:
+        return None
+    return {"addrgenmode": link["addrgenmode"], "index": link["index"],
+            "link_local": read_link_local(ns, link["index"]) if wanted is False else []}
+
+
+def view(facts, wanted):
     """The option's part of a resource's state (its diff): empty when the option is omitted.
 
     ``ipv6_link_local`` is shown only with ``false``, where it must become empty: with ``true`` the
     kernel adds it at its own time.
     """
-    if wanted is None or view is None:
+    if facts is None:
         return {}
-    state = {OPTION: generating(view)}
+    state = {OPTION: generating(facts)}
     if wanted is False:
-        state["ipv6_link_local"] = [i.with_prefixlen for i in read_link_local(ns, view["index"])]
+        state["ipv6_link_local"] = [i.with_prefixlen for i in facts["link_local"]]
     return state
 
 
@@ -50,24 +59,24 @@ def desired(wanted):
     return {OPTION: True} if wanted else {OPTION: False, "ipv6_link_local": []}
 
 
-def steps(ns, name, index_of, view, wanted):
-    """The steps to the wanted state of link ``name``; ``view`` None = the link is created by this run
-    (still down: nothing generated yet), so the mode is set before it first comes up."""
+def steps(ns, name, index_of, facts, wanted):
+    """The steps to the wanted state of link ``name`` from its read() ``facts``; None = the link is
+    created by this run (still down: nothing generated yet), so the mode is set before it first comes up."""
     if wanted is None:
         return []
     mode = MODE_EUI64 if wanted else MODE_NONE
-    if view is None:
+    if facts is None:
         return [_mode_step(ns, name, index_of, mode, None)]
-    if view["addrgenmode"] is None:
+    if facts["addrgenmode"] is None:
         if wanted:
             raise NetfabricError("%s: link %r has no IPv6 (IPv6 disabled on this host?), so address generation "
                                  "cannot be turned on, got True" % (OPTION, name))
         return []
     out = []
-    if generating(view) != wanted:
-        out.append(_mode_step(ns, name, index_of, mode, view["addrgenmode"]))
+    if generating(facts) != wanted:
+        out.append(_mode_step(ns, name, index_of, mode, facts["addrgenmode"]))
     if not wanted:
-        out.extend(changes.address_steps(ns, name, index_of, read_link_local(ns, view["index"]), []))
+        out.extend(address_steps(ns, name, index_of, facts["link_local"], []))
     return out
 
 

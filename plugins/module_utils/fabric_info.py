@@ -20,7 +20,7 @@ from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, v
 from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     AF_BRIDGE, NTF_EXT_LEARNED, NTF_SELF, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT,
     NUD_PROBE, NUD_REACHABLE, NUD_STALE, VXLAN_PORT)
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot
 from ansible_collections.netfabric.core.plugins.module_utils.frr_daemons import pathspace_name
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
@@ -171,7 +171,6 @@ class FabricInfo(Resource):
         self.ns = Namespace(self.netns)
         self.run_command = run_command
         self.nft_path = nft_path
-        self.info = None
 
     def close(self):
         self.ns.close()
@@ -182,7 +181,7 @@ class FabricInfo(Resource):
         addresses = rtnl.read_addresses(self.ns.raw)
         vtep_indexes = dict((view["index"], name) for name, view in links.items() if view["kind"] == "vxlan")
         tables = forwarding_tables(fdb.read_neighbours(self.ns.raw, AF_BRIDGE), vtep_indexes)
-        self.info = {
+        info = {
             "bridges": [bridge_view(name, view, links) for name, view in sorted(links.items()) if view["kind"] == "bridge"],
             "vteps": [vtep_view(name, links[name], tables[index])
                       for index, name in sorted(vtep_indexes.items(), key=lambda item: item[1])],
@@ -191,7 +190,7 @@ class FabricInfo(Resource):
             "vtep_filter": self._vtep_filter(),
             "bgp": self._bgp(),
         }
-        return self.summary()
+        return Snapshot(summary(info), values={"fabric": info})
 
     def _vtep_filter(self):
         """The filter table's peer sets and drop counter through the vtep_filter module's reader."""
@@ -202,15 +201,16 @@ class FabricInfo(Resource):
         reader = VtepFilter({"table": self.table, "dstport": VXLAN_PORT, "peers": [], "sources": [], "bgp": False,
                              "state": "present", "netns": self.netns}, self.run_command)
         try:
-            summary = reader.read()
+            snapshot = reader.read()
         finally:
             reader.close()
+        summary = snapshot.view
         if summary["state"] == "absent":
             return {"table": self.table, "state": "absent"}
         elements = summary["sets"].get("peers4", []) + summary["sets"].get("peers6", [])
         return {"table": self.table, "state": "present", "peers": [e for e in elements if not isinstance(e, dict)],
                 "sources": [source_text(e) for e in elements if isinstance(e, dict)],
-                "dropped_packets": reader.dropped, "rules": summary["rules"]}
+                "dropped_packets": snapshot.values["dropped_packets"], "rules": summary["rules"]}
 
     def _bgp(self):
         """The BGP EVPN sessions of the host's FRR (pathspace ``frr_pathspace``), asked through vtysh."""
@@ -222,13 +222,11 @@ class FabricInfo(Resource):
         code, out, err = self.ns.inside(lambda: self.run_command(argv))
         return bgp_view(code, out, err)
 
-    def summary(self):
-        """What diff mode shows: names and counts, not the (possibly 10,000-entry) lists."""
-        return {"bridges": [b["name"] for b in self.info["bridges"]],
-                "vteps": dict((v["name"], {"vni": v["vni"], "flood": len(v["flood"])}) for v in self.info["vteps"])}
+    def plan(self, snapshot):
+        return Plan(snapshot.view, [])
 
-    def plan(self, before):
-        return before, []
 
-    def result(self, after):
-        return {"fabric": self.info}
+def summary(info):
+    """What diff mode shows: names and counts, not the (possibly 10,000-entry) lists."""
+    return {"bridges": [b["name"] for b in info["bridges"]],
+            "vteps": dict((v["name"], {"vni": v["vni"], "flood": len(v["flood"])}) for v in info["vteps"])}

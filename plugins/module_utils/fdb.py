@@ -59,21 +59,8 @@ class Entry(collections.namedtuple("Entry", "mac dst vni port")):
         return result
 
 
-def canonical_ip(text):
-    """``text`` in the form the kernel reports (``inet_ntop``), or None when it is no IP address.
-
-    ``inet_pton`` is the kernel's own parser and 20x faster than ``ipaddress``: a 10,000-entry
-    flood list is 10,000 distinct addresses to check on every run.
-    """
-    family = socket.AF_INET6 if ":" in text else socket.AF_INET
-    try:
-        return socket.inet_ntop(family, socket.inet_pton(family, text))
-    except (OSError, ValueError):
-        return None
-
-
 def canonical(mac, dst, vni, port, dev_vni, dev_port):
-    """The form the kernel reports: device defaults dropped (``dst`` is already canonical_ip())."""
+    """The form the kernel reports: device defaults dropped (``dst`` is already validate.canonical_ip())."""
     return Entry(mac, dst,
                  None if vni in (None, dev_vni) else vni,
                  None if port in (None, 0, dev_port) else port)

@@ -22,7 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, validate
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
@@ -39,7 +39,7 @@ ARGUMENT_SPEC = dict(
     exclusive_scope=dict(type="str", default="listed", choices=["listed", "flood", "unicast", "all"]),
     netns=dict(type="str"),
 )
-ENTRY_FIELDS = frozenset(("mac", "dst", "vni", "port"))
+ENTRY_FIELDS = ("mac", "dst", "vni", "port")
 UNSPECIFIED = frozenset(("0.0.0.0", "::"))
 MUTUALLY_EXCLUSIVE = [["entries", "mac"], ["entries", "dst"]]
 REQUIRED_TOGETHER = [["mac", "dst"]]
@@ -82,15 +82,8 @@ def _refuse_second_destination(entry, position, prefix, listed):
 
 def _validated_entry(item):
     """One entry as an fdb.Entry; errors name the field (the caller prefixes its position)."""
-    if not ENTRY_FIELDS.issuperset(item):
-        unknown = sorted(str(key) for key in set(item) - ENTRY_FIELDS)
-        raise NetfabricError("%s: not an entry field; an entry has mac, dst, vni and port" % unknown[0])
-    for key in ("mac", "dst"):
-        if item.get(key) is None:
-            raise NetfabricError("%s: required in every entry" % key)
-    dst = fdb.canonical_ip(str(item["dst"]))
-    if dst is None:
-        validate.fail("dst", item["dst"], "must be an IPv4 or IPv6 address")
+    validate.list_entry(item, ENTRY_FIELDS, ("mac", "dst"), "entry", sep="")
+    dst = validate.ip_text("dst", item["dst"])
     if dst in UNSPECIFIED:
         validate.fail("dst", item["dst"], "must not be the unspecified address: the kernel reads a removal of it as "
                                           "'remove every destination of this MAC' (the whole flood list)")
@@ -117,7 +110,6 @@ class FdbEntries(Resource):
         self.exclusive = params["exclusive"]
         self.scope = _exclusive_scope(params["exclusive_scope"], self.wanted) if self.exclusive else frozenset()
         self.ns = Namespace(validate.netns("netns", params["netns"]))
-        self.ifindex = None
 
     def close(self):
         self.ns.close()
@@ -125,26 +117,20 @@ class FdbEntries(Resource):
     def lock_keys(self):
         return [(self.ns, self.dev, "dev")]
 
-    def _device(self):
-        view = fdb.read_link(self.ns.raw, self.dev)
-        if view is None:
-            raise NetfabricError(no_such_link("dev", self.dev))
-        if view["kind"] != "vxlan":
-            raise NetfabricError(wrong_kind("dev", self.dev, view["kind"], "vxlan device",
-                                            "remote entries live on a VTEP"))
-        return view
-
     def read(self):
-        if self.ifindex is None:
-            view = self._device()
-            self.ifindex = view["index"]
-            self.dev_vni, self.dev_port = view["vni"], view["dstport"]
-            # Most entries name neither vni nor port: they are already in the kernel's form.
-            self.desired = set(e if e.vni is None and e.port is None
-                               else fdb.canonical(e.mac, e.dst, e.vni, e.port, self.dev_vni, self.dev_port)
-                               for e in self.wanted)
-        self.actual = fdb.read_fdb(self.ns.raw, self.ifindex)
-        return self._view(self.actual)
+        device = fdb.read_link(self.ns.raw, self.dev)
+        if device is None or device["kind"] != "vxlan":
+            return Snapshot(None, device=device, entry_set=frozenset())
+        entries = fdb.read_fdb(self.ns.raw, device["index"])
+        return Snapshot(self._view(entries), device=device, entry_set=entries)
+
+    def check(self, snapshot):
+        device = snapshot.device
+        if device is None:
+            raise NetfabricError(no_such_link("dev", self.dev))
+        if device["kind"] != "vxlan":
+            raise NetfabricError(wrong_kind("dev", self.dev, device["kind"], "vxlan device",
+                                            "remote entries live on a VTEP"))
 
     def _view(self, entries):
         """The diff's view; without diff mode only the count, since sorting and formatting
@@ -153,36 +139,36 @@ class FdbEntries(Resource):
             return {"dev": self.dev, "entries": _sorted(entries)}
         return {"dev": self.dev, "entry_count": len(entries)}
 
-    def plan(self, before):
-        actual = self.actual
+    def _desired(self, device):
+        """The listed entries in the kernel's form (the device's own VNI and port dropped); most entries
+        name neither, and are already in that form."""
+        return set(e if e.vni is None and e.port is None
+                   else fdb.canonical(e.mac, e.dst, e.vni, e.port, device["vni"], device["dstport"])
+                   for e in self.wanted)
+
+    def plan(self, snapshot):
+        actual, desired, ifindex = snapshot.entry_set, self._desired(snapshot.device), snapshot.device["index"]
         if self.state == "absent":
-            remove, add = actual & self.desired, set()
+            remove, add = actual & desired, set()
         else:
-            add = self.desired - actual
-            listed_macs = set(e.mac for e in self.desired if e.mac != fdb.ZERO_MAC)
-            remove = set(e for e in actual - self.desired if e.mac in listed_macs or _mac_class(e.mac) in self.scope)
-        self.added, self.removed = _sorted(add), _sorted(remove)
-        self.planned = (actual - remove) | add
+            add = desired - actual
+            listed_macs = set(e.mac for e in desired if e.mac != fdb.ZERO_MAC)
+            remove = set(e for e in actual - desired if e.mac in listed_macs or _mac_class(e.mac) in self.scope)
+        planned = frozenset((actual - remove) | add)
+        values = {"added": _sorted(add), "removed": _sorted(remove), "entry_count": len(planned)}
+        verify = {"entry_set": planned}
+        what = "fdb change on %s" % self.dev
         if not add and not remove:
-            return before, []
+            return Plan(snapshot.view, [], verify, values, what)
         # Removals first: a MAC moving to another VTEP must lose its old destination before the new
         # one is appended, or the kernel would hold both for a moment.
         operations = ([(fdb.RTM_DELNEIGH, e) for e in sorted(remove, key=_sort_key)]
                       + [(fdb.RTM_NEWNEIGH, e) for e in sorted(add, key=_sort_key)])
         inverse = [(fdb.INVERSE[kind], entry) for kind, entry in reversed(operations)]
         text = "program %d fdb entries on %s (+%d -%d)" % (len(operations), self.dev, len(add), len(remove))
-        return self._view(self.planned), [Step(text, lambda: fdb.apply_batch(self.ns.raw, self.ifindex, operations),
-                                               lambda: fdb.apply_batch(self.ns.raw, self.ifindex, inverse))]
-
-    def verify(self, expected, actual):
-        """Compare the entry sets read back (``self.actual``) with the plan, whatever the view holds."""
-        missing, unexpected = self.planned - self.actual, self.actual - self.planned
-        if missing or unexpected:
-            raise NetfabricError("the kernel did not apply the fdb change on %s: missing %s, unexpected %s"
-                                 % (self.dev, _sorted(missing)[:5], _sorted(unexpected)[:5]))
-
-    def result(self, after):
-        return {"added": self.added, "removed": self.removed, "entry_count": len(self.planned)}
+        step = Step(text, lambda: fdb.apply_batch(self.ns.raw, ifindex, operations),
+                    lambda: fdb.apply_batch(self.ns.raw, ifindex, inverse))
+        return Plan(self._view(planned), [step], verify, values, what)
 
 
 def _mac_class(mac):

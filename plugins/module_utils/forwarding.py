@@ -19,7 +19,7 @@ import struct
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     RTM_SETLINK, IFLA_IFNAME, IFLA_AF_SPEC, IFLA_INET_CONF, IPV4_DEVCONF_FORWARDING)
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 U32 = struct.Struct("=I")
@@ -71,20 +71,22 @@ class IpForwarding(Resource):
         self.ns.close()
 
     def read(self):
-        self.links = read_forwarding(self.ns.raw)
-        missing = [name for name in self.interfaces if name not in self.links]
+        links = read_forwarding(self.ns.raw)
+        return Snapshot(dict((name, links[name][1]) for name in self.interfaces if name in links), links=links)
+
+    def check(self, snapshot):
+        missing = [name for name in self.interfaces if name not in snapshot.links]
         if missing:
             raise NetfabricError("interfaces: no link named %r with an IPv4 configuration in this network namespace"
                                  % missing[0])
-        return dict((name, self.links[name][1]) for name in self.interfaces)
 
-    def plan(self, before):
+    def plan(self, snapshot):
         after = dict((name, self.enabled) for name in self.interfaces)
-        steps = [self._step(name, self.enabled) for name in self.interfaces if before[name] != self.enabled]
-        return after, steps
+        steps = [self._step(name, snapshot.links[name][0], self.enabled)
+                 for name in self.interfaces if snapshot.view[name] != self.enabled]
+        return Plan(after, steps)
 
-    def _step(self, name, enabled):
-        index = self.links[name][0]
+    def _step(self, name, index, enabled):
         return Step("%s IPv4 forwarding on %s" % ("enable" if enabled else "disable", name),
                     lambda: set_forwarding(self.ns.raw, index, enabled),
                     lambda: set_forwarding(self.ns.raw, index, not enabled))

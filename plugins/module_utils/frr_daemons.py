@@ -19,7 +19,7 @@ import signal
 import time
 
 from ansible_collections.netfabric.core.plugins.module_utils import validate
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
 PATHSPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -113,10 +113,13 @@ class FrrDaemons(Resource):
         return process_of(read_pid(self.pidfile(daemon)), daemon, self.pathspace, self.netns_id)
 
     def read(self):
-        return {"pathspace": self.pathspace,
-                "daemons": dict((d, "running" if self.running(d) else "stopped") for d in self.daemons)}
+        pids = dict((d, read_pid(self.pidfile(d))) for d in self.daemons if self.running(d))
+        return Snapshot({"pathspace": self.pathspace,
+                         "daemons": dict((d, "running" if d in pids else "stopped") for d in self.daemons)},
+                        values={"pids": pids, "config": self.config})
 
-    def plan(self, before):
+    def plan(self, snapshot):
+        before = snapshot.view
         running = [d for d in self.daemons if before["daemons"][d] == "running"]
         if self.state == "stopped":
             to_stop, to_start = running, []
@@ -128,7 +131,7 @@ class FrrDaemons(Resource):
         steps += [Step("start %s -N %s -f %s" % (d, self.pathspace, self.config), self._starter(d),
                        self._stopper(d)) for d in to_start]
         wanted = "stopped" if self.state == "stopped" else "running"
-        return {"pathspace": self.pathspace, "daemons": dict((d, wanted) for d in self.daemons)}, steps
+        return Plan({"pathspace": self.pathspace, "daemons": dict((d, wanted) for d in self.daemons)}, steps)
 
     def _starter(self, daemon):
         def start():
@@ -171,7 +174,3 @@ class FrrDaemons(Resource):
             vty = os.path.join(self.rundir, daemon + ".vty")
             while not os.path.exists(vty) and time.monotonic() < deadline:
                 time.sleep(0.1)
-
-    def result(self, after):
-        return {"pids": dict((d, read_pid(self.pidfile(d))) for d in self.daemons if self.running(d)),
-                "config": self.config}

@@ -1,33 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, netfabric.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read links, addresses and routes of one namespace as plain dicts, and the primitive changes.
+"""Links (``ip link``): one dump of a namespace as plain dicts, and the steps that change a link.
 
 The views contain only what the modules manage, in the same shape the modules' ``diff`` shows, so
-"desired == actual" is a dict comparison and the diff needs no further formatting.
+"desired == actual" is a dict comparison and the diff needs no further formatting. Addresses,
+routes, ports, fdb and neighbours have their own homes (addresses.py, routes.py, ports.py, fdb.py,
+neighbours.py).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import ipaddress
-import socket
+import errno
 
-from ansible_collections.netfabric.core.plugins.module_utils import rtnl
-from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP, RT_SCOPE_LINK
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, rtnl, validate
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import add_missing, read_addresses
+from ansible_collections.netfabric.core.plugins.module_utils.constants import IFF_UP
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError, no_such_link
-
-# Port flag option -> IFLA_BRPORT_* attribute (pyroute2 keyword) ; ``hairpin`` is the port "mode".
-PORT_FLAGS = {
-    "learning": "learning",
-    "flood": "unicast_flood",
-    "hairpin": "mode",
-    "neigh_suppress": "neigh_suppress",
-    "isolated": "isolated",
-}
-
-
-def _port_view(slave):
-    return dict((flag, bool(slave.get("IFLA_BRPORT_" + attr.upper(), 0))) for flag, attr in PORT_FLAGS.items())
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetlinkError
+from ansible_collections.netfabric.core.plugins.module_utils.ports import port_view
+from ansible_collections.netfabric.core.plugins.module_utils.routes import add_routes, read_link_routes
 
 
 def _vxlan_view(data, names):
@@ -87,7 +80,7 @@ class LinkTable:
         elif kind == "bridge":
             view["bridge"] = _bridge_view(data)
         if info is not None and info.get("slave_kind") == "bridge":
-            view["port"] = _port_view(info.get("slave_data", {}))
+            view["port"] = port_view(info.get("slave_data", {}))
         return view
 
     def get(self, name):
@@ -101,50 +94,71 @@ class LinkTable:
         return view["index"]
 
 
-def read_addresses(ns, index):
-    """Global-scope addresses on a link (link-local IPv6 is the kernel's, not ours)."""
-    found = []
-    for msg in rtnl.read_addresses(ns.raw):
-        if msg["index"] != index or msg["scope"] != 0:
-            continue
-        addr = msg["address"] if msg["family"] == socket.AF_INET6 else (msg["local"] or msg["address"])
-        found.append(ipaddress.ip_interface("%s/%d" % (addr, msg["prefixlen"])))
-    return sorted(found, key=lambda i: (i.version, int(i.ip)))
+def link_set(ns, name, text, index_of, new, old):
+    """``ip link set`` of some attributes; ``index_of()`` resolves the ifindex at run time."""
+    return Step(text,
+                lambda: ns.ipr.link("set", index=index_of(), **new),
+                (lambda: ns.ipr.link("set", index=index_of(), **old)) if old is not None else None)
 
 
-def read_link_local(ns, index):
-    """IPv6 link-local (scope link) addresses on a link: the ones the kernel generates by itself."""
-    found = [ipaddress.ip_interface("%s/%d" % (msg["address"], msg["prefixlen"])) for msg in rtnl.read_addresses(ns.raw)
-             if msg["index"] == index and msg["family"] == socket.AF_INET6 and msg["scope"] == RT_SCOPE_LINK]
-    return sorted(found, key=lambda i: int(i.ip))
+def delete_link(ns, name, index_of):
+    return Step("delete %s" % name, lambda: ns.ipr.link("del", index=index_of()))
 
 
-IPV6_MIN_MTU = 1280
+def bring_up(ns, name, index_of):
+    return link_set(ns, name, "set %s up" % name, index_of, {"state": "up"}, {"state": "down"})
 
 
-def refuse_ipv6_loss(option, mtu, name, addresses):
-    """An MTU below 1280 makes the kernel disable IPv6 on the link: every IPv6 address on it and every
-    route through them vanish without an error. Refuse it while ``addresses`` (what the link has or
-    will have) hold a global IPv6 address."""
-    if mtu is None or mtu >= IPV6_MIN_MTU:
+def find_index(table, index):
+    for view in table.by_name.values():
+        if view["index"] == index:
+            return view
+    return None
+
+
+def rename_link(ns, index, new):
+    """Rename a link; kernels that refuse to rename a running link (EBUSY) get down/rename/up, and the
+    addresses and routes that going down removed are put back."""
+    try:
+        ns.ipr.link("set", index=index, ifname=new)
         return
-    ipv6 = sorted(str(a) for a in addresses if ipaddress.ip_interface(a).version == 6)
-    if ipv6:
-        raise NetfabricError("%s: %d is below 1280, the IPv6 minimum; the kernel would silently drop the IPv6 "
-                             "addresses of %s (%s) and their routes. Remove them first, or keep the MTU >= 1280"
-                             % (option, mtu, name, ", ".join(ipv6)))
+    except NetlinkError as exc:
+        if exc.code != errno.EBUSY:
+            raise
+    addresses = read_addresses(ns, index)
+    routes = read_link_routes(ns, index)
+    ns.ipr.link("set", index=index, state="down")
+    ns.ipr.link("set", index=index, ifname=new)
+    ns.ipr.link("set", index=index, state="up")
+    add_missing(ns, index, addresses)
+    add_routes(ns, index, routes)
 
 
-def owned_addresses(ns):
-    """Every address of the namespace (any link): to check that a VTEP ``local`` is really ours."""
-    result = set()
-    for msg in rtnl.read_addresses(ns.raw):
-        addr = msg["local"] or msg["address"]
-        if addr:
-            result.add(ipaddress.ip_address(addr))
-    return result
+# The options of LinkResource, and of every module built on it.
+LINK_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    mtu=dict(type="int"),
+    mac=dict(type="str"),
+    addresses=dict(type="list", elements="str"),
+    ipv6_addrgen=addrgen.SPEC,
+    netns=dict(type="str"),
+)
 
 
-def resolver(ns, name):
-    """A function returning the current ifindex of ``name``: steps run after links were re-created."""
-    return lambda: ns.ipr.link("get", ifname=name)[0]["index"]
+class LinkResource(Resource):
+    """A resource that is one link, ``name`` in ``netns`` (bridge, vxlan_vtep), with the options every
+    such link has: ``mac``, ``addresses``, ``ipv6_addrgen``. ``None``: the kernel's random MAC / whatever
+    addresses the link has are left alone."""
+
+    def _link_options(self, params):
+        self.mac = validate.mac("mac", params["mac"], allow_zero=False)
+        self.addresses = validate.cidr_list("addresses", params["addresses"])
+        self.ipv6_addrgen = params["ipv6_addrgen"]
+        self.ns = Namespace(validate.netns("netns", params["netns"]))
+
+    def close(self):
+        self.ns.close()
+
+    def lock_keys(self):
+        return [(self.ns, self.name, "name")]

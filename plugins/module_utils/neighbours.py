@@ -40,7 +40,7 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
     netns=dict(type="str"),
 )
-ENTRY_FIELDS = frozenset(("address", "mac"))
+ENTRY_FIELDS = ("address", "mac")
 
 
 class Neighbour(collections.namedtuple("Neighbour", "address mac")):
@@ -80,17 +80,8 @@ def read_neighbours(sock, ifindex):
 
 
 def _validated_entry(item):
-    if not isinstance(item, dict):
-        raise NetfabricError(": must be a mapping with address and mac, got %r" % (item,))
-    if not ENTRY_FIELDS.issuperset(item):
-        unknown = sorted(str(key) for key in set(item) - ENTRY_FIELDS)
-        raise NetfabricError(".%s: not an entry field; an entry has address and mac" % unknown[0])
-    for key in ("address", "mac"):
-        if item.get(key) is None:
-            raise NetfabricError(".%s: required in every entry" % key)
-    address = fdb.canonical_ip(str(item["address"]))
-    if address is None:
-        validate.fail(".address", item["address"], "must be an IPv4 or IPv6 address")
+    validate.list_entry(item, ENTRY_FIELDS, ENTRY_FIELDS, "entry")
+    address = validate.ip_text(".address", item["address"])
     if not is_unicast(address):
         validate.fail(".address", item["address"], "must be a unicast address")
     return Neighbour(address, validate.mac(".mac", item["mac"], allow_zero=False))
@@ -116,10 +107,10 @@ class NeighbourEntries(OwnedEntries):
     def validated(items):
         return validated_entries(items)
 
-    def read_entries(self):
+    def read_entries(self, ifindex):
         """(own entries, {address: (entry, protocol)} of the permanent entries of anyone else)."""
         own, foreign = set(), {}
-        for entry, state, protocol in read_neighbours(self.ns.raw, self.ifindex):
+        for entry, state, protocol in read_neighbours(self.ns.raw, ifindex):
             if protocol == self.protocol and state & NUD_PERMANENT:
                 own.add(entry)
             elif state & (NUD_PERMANENT | NUD_NOARP):
@@ -135,10 +126,10 @@ class NeighbourEntries(OwnedEntries):
         family = socket.AF_INET6 if ":" in entry.address else socket.AF_INET
         return (family, socket.inet_pton(family, entry.address))
 
-    def check_collisions(self, add):
+    def check_collisions(self, add, foreign):
         for entry in add:
-            if entry.address in self.foreign:
-                other, protocol = self.foreign[entry.address]
+            if entry.address in foreign:
+                other, protocol = foreign[entry.address]
                 if self.adopt and other == entry and protocol == 0:
                     continue  # re-added with the mark: the same entry, now owned
                 raise NetfabricError("entries: %s on %s already has a permanent entry this task does not own "

@@ -201,6 +201,11 @@ class Namespace:
         self.close()
 
 
+def resolver(ns, name):
+    """A function returning the current ifindex of link ``name``: steps run after links were re-created."""
+    return lambda: ns.ipr.link("get", ifname=name)[0]["index"]
+
+
 def describe(exc):
     """Short text for a netlink error: ``[Errno 17] File exists``."""
     code = getattr(exc, "code", None)

@@ -14,7 +14,7 @@ import ctypes.util
 import os
 
 from ansible_collections.netfabric.core.plugins.module_utils import validate
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step, expect
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
 from ansible_collections.netfabric.core.plugins.module_utils.constants import CLONE_NEWNS
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NETNS_RUN_DIR, Namespace, NetfabricError
@@ -138,20 +138,19 @@ class NetnsResource(Resource):
 
     def read(self):
         self.close()  # a namespace re-created since the last read is another namespace
-        self.stale = False
         if self.name not in pyroute2_netns.listnetns(NETNS_RUN_DIR):
-            return {"name": self.name, "state": "absent"}
+            return Snapshot({"name": self.name, "state": "absent"}, stale=False)
         if not is_namespace(self.path):
-            self.stale = True
-            return {"name": self.name, "state": "absent"}
+            return Snapshot({"name": self.name, "state": "absent"}, stale=True)
         table = LinkTable(self._namespace())
         lo = table.get("lo")
-        return {"name": self.name, "state": "present", "loopback_up": bool(lo and lo["up"]),
-                "links": sorted(n for n in table.by_name if n != "lo")}
+        return Snapshot({"name": self.name, "state": "present", "loopback_up": bool(lo and lo["up"]),
+                         "links": sorted(n for n in table.by_name if n != "lo")}, stale=False)
 
-    def plan(self, before):
+    def plan(self, snapshot):
+        before = snapshot.view
         steps = []
-        if self.stale:
+        if snapshot.stale:
             steps.append(Step("remove %s: a file, not a mounted namespace (left by a failed creation)" % self.path,
                               lambda: os.unlink(self.path)))
         if self.state == "absent":
@@ -162,8 +161,7 @@ class NetnsResource(Resource):
                 if links:
                     text += " (the kernel deletes its virtual links: %s)" % ", ".join(links)
                 steps.append(Step(text, self._remove))
-            self.verify_keys = ["state"]
-            return after, steps
+            return Plan(after, steps, expect(after, ["state"]))
         after = {"name": self.name, "state": "present", "loopback_up": self.loopback_up,
                  "links": before.get("links", [])}
         current_lo = before.get("loopback_up", False)
@@ -173,8 +171,7 @@ class NetnsResource(Resource):
             state = "up" if self.loopback_up else "down"
             steps.append(Step("set lo %s in %s" % (state, self.name),
                               lambda: self._set_lo(state), lambda: self._set_lo("down" if state == "up" else "up")))
-        self.verify_keys = ["state", "loopback_up"]
-        return after, steps
+        return Plan(after, steps, expect(after, ["state", "loopback_up"]))
 
     def _create(self):
         try:
@@ -191,7 +188,3 @@ class NetnsResource(Resource):
     def _set_lo(self, state):
         ns = self._namespace()
         ns.ipr.link("set", index=LinkTable(ns).index("lo", "name"), state=state)
-
-    def verify(self, expected, actual):
-        keys = self.verify_keys
-        super(NetnsResource, self).verify(dict((k, expected.get(k)) for k in keys), dict((k, actual.get(k)) for k in keys))

@@ -16,7 +16,7 @@ __metaclass__ = type
 import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, validate
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
@@ -34,7 +34,7 @@ def validated_protocol(value):
 
 
 def is_unicast(address):
-    """Not multicast, unspecified or the IPv4 broadcast; ``address`` is canonical (fdb.canonical_ip).
+    """Not multicast, unspecified or the IPv4 broadcast; ``address`` is canonical (validate.canonical_ip).
 
     Bytes, not ``ipaddress`` (~30 us per address): thousands of peers are checked on every run.
     """
@@ -66,8 +66,8 @@ def validated_list(items, option, validate_one, key_of, conflict):
 class OwnedEntries(Resource):
     """Subclasses set ``items`` (the option and view name), ``noun`` (for messages), ``NEW``/``DEL`` (the
     netlink message types that add and remove one entry) with their request ``FLAGS`` and ``encode``
-    (the codec's request packer), and implement validated(), read_entries(), key(), sort_key() and
-    check_collisions()."""
+    (the codec's request packer), and implement validated(), read_entries(ifindex), key(), sort_key() and
+    check_collisions(add, foreign)."""
 
     items = noun = None
     NEW = DEL = None
@@ -81,19 +81,22 @@ class OwnedEntries(Resource):
         self.state = params["state"]
         self.exclusive = params["exclusive"]
         self.ns = Namespace(validate.netns("netns", params["netns"]))
-        self.ifindex = None
 
     def close(self):
         self.ns.close()
 
     def read(self):
-        if self.ifindex is None:
-            link = fdb.read_link(self.ns.raw, self.dev)
-            if link is None:
-                raise NetfabricError(no_such_link("dev", self.dev))
-            self.ifindex = link["index"]
-        self.actual, self.foreign = self.read_entries()
-        return self._view(self.actual)
+        link = fdb.read_link(self.ns.raw, self.dev)
+        if link is None:
+            return Snapshot(None, ifindex=None, entry_set=set(), foreign={})
+        own, foreign = self.read_entries(link["index"])
+        return Snapshot(self._view(own), ifindex=link["index"], entry_set=own, foreign=foreign)
+
+    def check(self, snapshot):
+        if snapshot.ifindex is None:
+            raise NetfabricError(no_such_link("dev", self.dev))
+        if self.state == "present":
+            self.check_collisions(sorted(self.wanted - snapshot.entry_set, key=self.sort_key), snapshot.foreign)
 
     def _view(self, entries):
         """The diff's view; without diff mode only the count (see fdb_entries.py)."""
@@ -108,8 +111,8 @@ class OwnedEntries(Resource):
     def sorted(self, entries):
         return [e.as_dict() for e in sorted(entries, key=self.sort_key)]
 
-    def plan(self, before):
-        actual = self.actual
+    def plan(self, snapshot):
+        actual = snapshot.entry_set
         if self.state == "absent":
             remove, add = actual & self.wanted, set()
         else:
@@ -117,35 +120,28 @@ class OwnedEntries(Resource):
             wanted_keys = set(self.key(entry) for entry in self.wanted)
             remove = set(e for e in actual - self.wanted if self.exclusive or self.key(e) in wanted_keys)
         add, remove = sorted(add, key=self.sort_key), sorted(remove, key=self.sort_key)
-        self.check_collisions(add)
-        self.added, self.removed = [e.as_dict() for e in add], [e.as_dict() for e in remove]
-        self.planned = (actual - set(remove)) | set(add)
+        planned = frozenset((actual - set(remove)) | set(add))
+        values = {"added": [e.as_dict() for e in add], "removed": [e.as_dict() for e in remove],
+                  self.count_key: len(planned)}
+        verify, what = {"entry_set": planned}, "%s change on %s" % (self.noun, self.dev)
         if not add and not remove:
-            return before, []
+            return Plan(snapshot.view, [], verify, values, what)
         # Removals first: an entry whose key stays but whose value changed must go before its replacement.
         operations = [(self.DEL, e) for e in remove] + [(self.NEW, e) for e in add]
         where = "via" if self.items == "routes" else "on"
         text = "program %d %s %s %s (+%d -%d)" % (len(operations), self.noun, where, self.dev, len(add), len(remove))
-        return self._view(self.planned), [Step(text, lambda: self.apply(operations))]
+        ifindex = snapshot.ifindex
+        return Plan(self._view(planned), [Step(text, lambda: self.apply(ifindex, operations))], verify, values, what)
 
-    def apply(self, operations):
-        """(message type, entry) operations in one batch, all or nothing (rtnl.apply_batch)."""
+    def apply(self, ifindex, operations):
+        """(message type, entry) operations on link ``ifindex`` in one batch, all or nothing (rtnl.apply_batch)."""
         inverse = {self.NEW: self.DEL, self.DEL: self.NEW}
         encode = type(self).encode
 
         def encoder(operation, ack, seq):
             kind, entry = operation
-            return encode(kind, self.FLAGS[kind] | ack, seq, self.ifindex, self.protocol, entry)
+            return encode(kind, self.FLAGS[kind] | ack, seq, ifindex, self.protocol, entry)
 
         def describe(operation):
             return "%s %s %s" % ("adding" if operation[0] == self.NEW else "removing", self.noun, operation[1].as_dict())
         rtnl.apply_batch(self.ns.raw, operations, encoder, lambda op: (inverse[op[0]], op[1]), describe)
-
-    def verify(self, expected, actual):
-        missing, unexpected = self.planned - self.actual, self.actual - self.planned
-        if missing or unexpected:
-            raise NetfabricError("the kernel did not apply the %s change on %s: missing %s, unexpected %s"
-                                 % (self.noun, self.dev, self.sorted(missing)[:5], self.sorted(unexpected)[:5]))
-
-    def result(self, after):
-        return {"added": self.added, "removed": self.removed, self.count_key: len(self.planned)}

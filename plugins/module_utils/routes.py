@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import errno
 import socket
 import struct
 
@@ -21,8 +22,10 @@ from ansible_collections.netfabric.core.plugins.module_utils import fdb, rtnl, v
 from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE, NLM_F_REQUEST, NLM_F_EXCL, NLM_F_CREATE, RTA_DST, RTA_OIF,
     RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE, RTNH_F_ONLINK, RT_TABLE_MAIN, RTN_UNICAST,
-    RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RTPROT_KERNEL, RT_TABLE_LOCAL)
+    RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RTPROT_KERNEL, RTPROT_STATIC, RT_TABLE_LOCAL)
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetlinkError
 from ansible_collections.netfabric.core.plugins.module_utils.owned_entries import (
     DEFAULT_PROTOCOL, OwnedEntries, is_unicast, validated_list)
 
@@ -41,7 +44,7 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
     netns=dict(type="str"),
 )
-ROUTE_FIELDS = frozenset(("dst", "gateway", "onlink", "metric"))
+ROUTE_FIELDS = ("dst", "gateway", "onlink", "metric")
 
 
 class Route(collections.namedtuple("Route", "dst gateway onlink metric")):
@@ -187,19 +190,109 @@ def route_request(route, index):
     return request
 
 
+def read_route_entries(ns, index):
+    """The routes through link ``index`` (read_link_routes, with ``onlink``), in the order they move:
+    routes without a gateway first, since a gateway must be reachable on the new link when its route moves."""
+    return sorted(read_link_routes(ns, index, onlink=True),
+                  key=lambda r: (r["gateway"] is not None, r["family"] == socket.AF_INET6))
+
+
+def route_text(route):
+    """``default via 192.0.2.1 metric 100`` (no device: the same route reads the same on either link)."""
+    parts = [route["dst"]]
+    if route["gateway"]:
+        parts.append("via %s" % route["gateway"])
+    if route["onlink"]:
+        parts.append("onlink")
+    if route["prefsrc"]:
+        parts.append("src %s" % route["prefsrc"])
+    if route["priority"] is not None:
+        parts.append("metric %d" % route["priority"])
+    return " ".join(parts)
+
+
+def route_facts(route):
+    """A route as plain data for callers: ``dst`` (CIDR or ``default``), ``gateway``, ``metric``, ..."""
+    return {"dst": route["dst"], "gateway": route["gateway"], "metric": route["priority"],
+            "prefsrc": route["prefsrc"], "onlink": route["onlink"]}
+
+
+def route_on(route, index):
+    """route_request() of a read_route_entries() entry, with its ONLINK flag."""
+    request = route_request(route, index)
+    if route["onlink"]:
+        request["flags"] = RTNH_F_ONLINK
+    return request
+
+
+def add_routes(ns, index, routes):
+    """Put read_link_routes() ``routes`` back on link ``index``; those still there are left alone."""
+    for route in routes:
+        try:
+            ns.ipr.route("add", **route_request(route, index))
+        except NetlinkError as exc:
+            if exc.code != errno.EEXIST:
+                raise
+
+
+def replace_routes(ns, index, routes):
+    """``route replace`` of read_route_entries() ``routes`` onto link ``index``."""
+    for route in routes:
+        ns.ipr.route("replace", **route_on(route, index))
+
+
+def move_steps(ns, routes, source, source_index, target, target_index):
+    """``route replace`` of each route from link ``source`` onto ``target`` (same key, new device: the
+    route never disappears); each step also carries its ``request`` for atomic.one_request."""
+    steps = []
+    for route in routes:
+        def mover(index_of, route=route):
+            return lambda: ns.ipr.route("replace", **route_on(route, index_of()))
+        step = Step("move route %s from %s to %s" % (route_text(route), source, target),
+                    mover(target_index), mover(source_index))
+        step.request = (lambda route=route: ("route", "replace", route_on(route, target_index())))
+        steps.append(step)
+    return steps
+
+
+def default_route_step(ns, gateway, name, index_of, where):
+    """``ip route replace default via GATEWAY dev NAME``; the undo restores the default routes it replaced."""
+    family = socket.AF_INET if gateway.version == 4 else socket.AF_INET6
+    kernel_metric = (None, 0) if family == socket.AF_INET else (IPV6_DEFAULT_METRIC,)
+    saved = []
+
+    def do():
+        del saved[:]
+        saved.extend(r for r in default_routes(ns, family) if r["priority"] in kernel_metric)
+        ns.ipr.route("replace", family=family, dst_len=0, gateway=str(gateway), oif=index_of(),
+                     table=RT_TABLE_MAIN, proto=RTPROT_STATIC)
+
+    def undo():
+        ns.ipr.route("del", family=family, dst_len=0, gateway=str(gateway), oif=index_of(), table=RT_TABLE_MAIN)
+        for route in saved:
+            ns.ipr.route("replace", **route_request(route, route["oif"]))
+    return Step("set default route via %s dev %s in %s" % (gateway, name, where), do, undo)
+
+
+def current_gateway(ns, gateway, index):
+    """The gateway of the main-table default route of ``gateway``'s family through link ``index``:
+    ``gateway`` itself when one of them is, else the first, else None."""
+    family = socket.AF_INET if gateway.version == 4 else socket.AF_INET6
+    gateways = [r["gateway"] for r in default_routes(ns, family) if r["oif"] == index and r["gateway"]]
+    if str(gateway) in gateways:
+        return str(gateway)
+    return gateways[0] if gateways else None
+
+
 # --------------------------------------------------------------------------- validation
 
 def _validated_route(item):
     """One route as a Route in the kernel's form; errors name the field (the caller adds the position)."""
-    if not isinstance(item, dict):
-        raise NetfabricError(": must be a mapping with dst and optional gateway, onlink, metric, got %r" % (item,))
-    if not ROUTE_FIELDS.issuperset(item):
-        unknown = sorted(str(key) for key in set(item) - ROUTE_FIELDS)
-        raise NetfabricError(".%s: not a route field; a route has dst, gateway, onlink and metric" % unknown[0])
+    validate.list_entry(item, ROUTE_FIELDS, (), "route", mapping="dst and optional gateway, onlink, metric")
     dst, version = _network(item.get("dst"))
     gateway = item.get("gateway")
     if gateway is not None:
-        gateway = fdb.canonical_ip(str(item["gateway"]))
+        gateway = validate.canonical_ip(str(item["gateway"]))
         if gateway is None or (":" in gateway) != (version == 6):
             validate.fail(".gateway", item["gateway"], "must be an IPv%d address like the destination" % version)
         if not is_unicast(gateway):
@@ -256,11 +349,11 @@ class RouteEntries(OwnedEntries):
     def validated(items):
         return validated_routes(items)
 
-    def read_entries(self):
+    def read_entries(self, ifindex):
         """(own routes, {(dst, metric): (route, protocol, oif)} of every other main-table route)."""
         own, foreign = set(), {}
         for route, protocol, oif in read_main_routes(self.ns.raw):
-            if protocol == self.protocol and oif == self.ifindex:
+            if protocol == self.protocol and oif == ifindex:
                 own.add(route)
             else:
                 foreign[route.key] = (route, protocol, oif)
@@ -276,10 +369,10 @@ class RouteEntries(OwnedEntries):
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         return (family, socket.inet_pton(family, address), int(length), route.metric)
 
-    def check_collisions(self, add):
+    def check_collisions(self, add, foreign):
         for route in add:
-            if route.key in self.foreign:
-                other, protocol, oif = self.foreign[route.key]
+            if route.key in foreign:
+                other, protocol, oif = foreign[route.key]
                 raise NetfabricError("routes: %s metric %d is already routed by a route this task does not own "
                                      "(protocol %d, ifindex %d, gateway %s); remove it or give another metric, "
                                      "got %r" % (route.dst, route.metric, protocol, oif, other.gateway, route.as_dict()))

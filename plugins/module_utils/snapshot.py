@@ -26,7 +26,10 @@ from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_VXLAN_RESERVED_BITS,
     IFLA_VXLAN_TTL_INHERIT, NDA_MASTER, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NUD_NOARP, NUD_PERMANENT, RTM_NEWLINK)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
-from ansible_collections.netfabric.core.plugins.module_utils.links import PORT_FLAGS, LinkTable
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import add_entries, read_address_entries
+from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable
+from ansible_collections.netfabric.core.plugins.module_utils.ports import put_under
+from ansible_collections.netfabric.core.plugins.module_utils.routes import read_route_entries, replace_routes
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
 # Per kind, the IFLA_INFO_DATA attributes that the kernel dumps as a u8 0/1 but reads as "set" when
@@ -108,8 +111,6 @@ def _read_neighbours(sock, ifindex):
 
 def capture(ns, name):
     """Everything deleting link ``name`` destroys, or None when its kind cannot be restored."""
-    from ansible_collections.netfabric.core.plugins.module_utils.bridge_port import (
-        read_address_entries, read_route_entries)
     view = LinkTable(ns).get(name)
     if view is None:
         return None
@@ -155,20 +156,15 @@ def _restore_neighbours(ns, index, neighbours):
 def restore(ns, snap):
     """Re-create the captured link and everything that went with it, in the order the kernel needs:
     the link, its bridge membership and port flags, addresses, up/down, routes, forwarding entries."""
-    from ansible_collections.netfabric.core.plugins.module_utils.bridge_port import address_request, route_on
     view = snap["view"]
     index = view["index"]
     _recreate(ns, snap)
     if view["master"]:
-        ns.ipr.link("set", index=index, master=LinkTable(ns).index(view["master"], "master"))
-        if view.get("port"):
-            ns.ipr.brport("set", index=index, **dict((attr, int(view["port"][flag])) for flag, attr in PORT_FLAGS.items()))
-    for entry in snap["addresses"]:
-        ns.ipr.addr("add", **address_request(entry, index))
+        put_under(ns, index, view["master"], view.get("port"))
+    add_entries(ns, index, snap["addresses"])
     if view["up"]:
         ns.ipr.link("set", index=index, state="up")
-        for route in snap["routes"]:
-            ns.ipr.route("replace", **route_on(route, index))
+        replace_routes(ns, index, snap["routes"])
     _restore_neighbours(ns, index, snap["neighbours"])
 
 

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
+import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils.constants import MTU_MAX, MTU_MIN, PORT_MAX, VNI_MAX
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
@@ -132,3 +133,45 @@ def cidr_list(option, values):
             fail(option, value, "lists address %s twice" % iface.ip)
         seen[iface.ip] = iface
     return sorted(seen.values(), key=lambda i: (i.version, int(i.ip)))
+
+
+def canonical_ip(text):
+    """``text`` in the form the kernel reports (``inet_ntop``), or None when it is no IP address.
+
+    ``inet_pton`` is the kernel's own parser and 20x faster than ``ipaddress``: a 10,000-entry
+    flood list is 10,000 distinct addresses to check on every run.
+    """
+    family = socket.AF_INET6 if ":" in text else socket.AF_INET
+    try:
+        return socket.inet_ntop(family, socket.inet_pton(family, text))
+    except (OSError, ValueError):
+        return None
+
+
+def ip_text(option, value):
+    """An IPv4 or IPv6 address as canonical text (canonical_ip), for list entries checked by the thousand."""
+    text = canonical_ip(str(value))
+    if text is None:
+        fail(option, value, "must be an IPv4 or IPv6 address")
+    return text
+
+
+def list_entry(item, fields, required, noun, sep=".", mapping=None):
+    """Check the shape of one element of a list-of-dicts option (``entries``, ``routes``): a mapping
+    with only ``fields`` (a tuple, in the order the messages list them) and every ``required`` one.
+
+    AnsibleModule's suboption validation costs ~0.1 ms per element (BENCHMARKS.md), so the modules
+    check elements themselves. Messages start with ``sep`` and the field: the caller prefixes the
+    option and position (``entries[3].mac: ...``). ``mapping`` describes the fields where they are not all
+    alike (some optional).
+    """
+    listed = ", ".join(fields[:-1]) + " and " + fields[-1]
+    article = "an" if noun[0] in "aeiou" else "a"
+    if not isinstance(item, dict):
+        raise NetfabricError(": must be a mapping with %s, got %r" % (mapping or listed, item))
+    unknown = sorted(str(key) for key in item if key not in fields)
+    if unknown:
+        raise NetfabricError("%s%s: not %s %s field; %s %s has %s" % (sep, unknown[0], article, noun, article, noun, listed))
+    for key in required:
+        if item.get(key) is None:
+            raise NetfabricError("%s%s: required in every %s" % (sep, key, noun))

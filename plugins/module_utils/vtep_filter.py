@@ -34,7 +34,7 @@ import re
 
 from ansible_collections.netfabric.core.plugins.module_utils import validate
 from ansible_collections.netfabric.core.plugins.module_utils.constants import VXLAN_PORT
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
 
 FAMILY = "inet"
@@ -196,26 +196,26 @@ class VtepFilter(Resource):
         rc, out, err = self._nft(["-j", "list", "table", FAMILY, self.table])
         if rc != 0:
             if "No such file or directory" in err:
-                self.objects, self.dropped = [], 0
-                return summarize(self.table, [])
+                return Snapshot(summarize(self.table, []), values={"dropped_packets": 0}, objects=[])
             raise NetfabricError("reading nftables table %s %s failed (rc %d): %s" % (FAMILY, self.table, rc, err.strip()))
-        self.objects, self.dropped = normalize(out)
-        return summarize(self.table, self.objects)
+        objects, dropped = normalize(out)
+        return Snapshot(summarize(self.table, objects), values={"dropped_packets": dropped}, objects=objects)
 
-    def plan(self, before):
+    def plan(self, snapshot):
+        before, objects = snapshot.view, snapshot.objects
         if self.state == "absent":
-            if not self.objects:
-                return before, []
-            return summarize(self.table, []), [self._replace([], "delete nftables table %s %s" % (FAMILY, self.table))]
+            if not objects:
+                return Plan(before, [])
+            return Plan(summarize(self.table, []), [self._replace([], "delete nftables table %s %s" % (FAMILY, self.table))])
         wanted = desired_objects(self.table, self.peers, self.dstport, self.sources, self.bgp)
         after = summarize(self.table, wanted)
-        if self.objects == wanted:
-            return after, []
+        if objects == wanted:
+            return Plan(after, [])
         text = "%s nftables table %s %s: udp dport %d%s only from %d peer VTEP(s)%s" % (
-            "replace" if self.objects else "create", FAMILY, self.table, self.dstport,
+            "replace" if objects else "create", FAMILY, self.table, self.dstport,
             " and tcp dport %d" % BGP_PORT if self.bgp else "", len(self.peers),
             " and %d source subnet(s)" % len(self.sources) if self.sources else "")
-        return after, [self._replace(wanted, text)]
+        return Plan(after, [self._replace(wanted, text)])
 
     def _replace(self, objects, text):
         """One nft transaction: drop the table (created first so the delete cannot fail) and add ``objects``."""
@@ -230,5 +230,5 @@ class VtepFilter(Resource):
         return Step(text, apply)
 
     def result(self, after):
-        return {"dropped_packets": self.dropped, "peers": [str(p) for p in self.peers],
+        return {"peers": [str(p) for p in self.peers],
                 "sources": [str(s) for s in self.sources]}

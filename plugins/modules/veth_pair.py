@@ -143,7 +143,7 @@ peer_index:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netfabric.core.plugins.module_utils.converge import run
-from ansible_collections.netfabric.core.plugins.module_utils.veth import ARGUMENT_SPEC, VethPair
+from ansible_collections.netfabric.core.plugins.module_utils.veth_pair import ARGUMENT_SPEC, VethPair
 
 
 def main():

@@ -149,7 +149,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netfabric.core.plugins.module_utils.converge import run
-from ansible_collections.netfabric.core.plugins.module_utils.vxlan import ARGUMENT_SPEC, REQUIRED_IF, VxlanVtep
+from ansible_collections.netfabric.core.plugins.module_utils.vxlan_vtep import ARGUMENT_SPEC, REQUIRED_IF, VxlanVtep
 
 
 def main():

@@ -152,8 +152,7 @@ def test_absent_vtep_is_restored_when_its_delete_is_rolled_back(host):
     before = dump_state(host)
     sys.path.insert(0, str(COLLECTIONS))
     from ansible_collections.netfabric.core.plugins.module_utils import snapshot
-    from ansible_collections.netfabric.core.plugins.module_utils.links import resolver
-    from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace
+    from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, resolver
     with Namespace(host) as ns:
         step = snapshot.destroying_step(ns, "vx100", "delete vx100", resolver(ns, "vx100"))
         step.do()

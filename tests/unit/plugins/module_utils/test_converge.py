@@ -13,7 +13,7 @@ import errno
 import pytest
 
 from ansible_collections.netfabric.core.plugins.module_utils import converge
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
 
@@ -38,12 +38,12 @@ class Journaled(Resource):
 
     def read(self):
         self.journal.append("read")
-        return dict(self.state)
+        return Snapshot(dict(self.state))
 
-    def plan(self, before):
+    def plan(self, snapshot):
         self.journal.append("plan")
         desired, steps = self.steps_for(self)
-        return desired, steps
+        return Plan(desired, steps)
 
 
 def setting(resource, key, value):

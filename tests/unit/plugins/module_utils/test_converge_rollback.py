@@ -16,7 +16,7 @@ import struct
 import pytest
 
 from ansible_collections.netfabric.core.plugins.module_utils import atomic, converge, rtnl
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step, StepsFailed
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step, StepsFailed
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError
 
 
@@ -34,16 +34,16 @@ class Fake(Resource):
         self.state, self.desired, self.kernel_ignores, self.failing = state, desired, kernel_ignores, failing
 
     def read(self):
-        return dict((k, v) for k, v in self.state.items() if not k.startswith("shadow_"))
+        return Snapshot(dict((k, v) for k, v in self.state.items() if not k.startswith("shadow_")))
 
-    def plan(self, before):
+    def plan(self, snapshot):
         steps = []
         for key, value in sorted(self.desired.items()):
             target = "shadow_" + key if key in self.kernel_ignores else key
             steps.append(setter(self.state, target, value))
         if self.failing is not None:
             steps.append(Step("explode", self.failing))
-        return dict(before, **self.desired), steps
+        return Plan(dict(snapshot.view, **self.desired), steps)
 
 
 def test_read_back_mismatch_rolls_back_and_reports_unchanged():

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, netfabric.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The step builders (changes.py, addrgen.py): which steps, in which order, and that each undo is the
+"""The step builders (links.py, addresses.py, ports.py, addrgen.py): which steps, in which order, and that each undo is the
 inverse request. A recording stand-in for pyroute2's IPRoute takes the requests; nothing reaches a kernel."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -10,7 +10,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes
+from ansible_collections.netfabric.core.plugins.module_utils import addresses, addrgen, links, ports
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
 
@@ -45,7 +45,7 @@ def test_addresses_added_before_removed_but_a_prefix_change_removes_first():
     ns = FakeNamespace()
     current = ifaces("192.0.2.10/24", "198.51.100.5/24")
     desired = ifaces("192.0.2.10/25", "203.0.113.7/24")
-    steps = changes.address_steps(ns, "br0", lambda: 4, current, desired)
+    steps = addresses.address_steps(ns, "br0", lambda: 4, current, desired)
     assert [s.text for s in steps] == [
         "del address 192.0.2.10/24 from br0",   # same IP, new prefix: the old one must go first
         "add address 192.0.2.10/25 to br0",
@@ -65,14 +65,14 @@ def test_addresses_added_before_removed_but_a_prefix_change_removes_first():
 def test_addresses_not_exclusive_keeps_the_others_and_nothing_to_do_is_no_step():
     ns = FakeNamespace()
     current = ifaces("192.0.2.10/24", "198.51.100.5/24")
-    kept = changes.address_steps(ns, "br0", lambda: 4, current, ifaces("192.0.2.10/24"), exclusive=False)
+    kept = addresses.address_steps(ns, "br0", lambda: 4, current, ifaces("192.0.2.10/24"), exclusive=False)
     assert kept == []
-    assert changes.address_steps(ns, "br0", lambda: 4, current, list(current)) == []
+    assert addresses.address_steps(ns, "br0", lambda: 4, current, list(current)) == []
 
 
 def test_the_ifindex_is_resolved_when_the_step_runs_not_when_it_is_built():
     ns, index = FakeNamespace(), {"br0": None}
-    step = changes.bring_up(ns, "br0", lambda: index["br0"])
+    step = links.bring_up(ns, "br0", lambda: index["br0"])
     index["br0"] = 9  # created by an earlier step of the same run
     step.do()
     step.undo()
@@ -81,14 +81,14 @@ def test_the_ifindex_is_resolved_when_the_step_runs_not_when_it_is_built():
 
 def test_link_set_without_old_values_has_no_undo_and_delete_has_none():
     ns = FakeNamespace()
-    assert changes.link_set(ns, "br0", "mtu", lambda: 1, {"mtu": 1400}, None).undo is None
-    assert changes.delete_link(ns, "br0", lambda: 1).undo is None
+    assert links.link_set(ns, "br0", "mtu", lambda: 1, {"mtu": 1400}, None).undo is None
+    assert links.delete_link(ns, "br0", lambda: 1).undo is None
 
 
 def test_port_flags_only_the_changed_ones_each_with_its_inverse():
     ns = FakeNamespace()
-    steps = changes.port_flag_steps(ns, "eth0", lambda: 3, {"learning": True, "flood": True},
-                                    {"learning": False, "flood": True, "hairpin": None})
+    steps = ports.port_flag_steps(ns, "eth0", lambda: 3, {"learning": True, "flood": True},
+                                  {"learning": False, "flood": True, "hairpin": None})
     assert [s.text for s in steps] == ["set eth0 learning=off"]
     steps[0].do()
     steps[0].undo()
@@ -139,12 +139,45 @@ class ResolvingIPRoute(RecordingIPRoute):
 def test_set_master_resolves_both_bridges_when_it_runs_and_undoes_to_the_old_one():
     ns = FakeNamespace()
     ns.ipr = ResolvingIPRoute({"br0": 7})
-    step = changes.set_master(ns, lambda: 4, "br1", "br0", "set vx100 master br1")
+    step = ports.set_master(ns, lambda: 4, "br1", "br0", "set vx100 master br1")
     ns.ipr.indexes["br1"] = 8  # created by an earlier step of the same run
     step.do()
     step.undo()
     assert step.text == "set vx100 master br1"
     assert ns.ipr.calls == [("link", "set", {"index": 4, "master": 8}), ("link", "set", {"index": 4, "master": 7})]
-    released = changes.set_master(ns, lambda: 4, "br0", None, "set vx100 master br0")
+    released = ports.set_master(ns, lambda: 4, "br0", None, "set vx100 master br0")
     released.undo()
     assert ns.ipr.calls[-1] == ("link", "set", {"index": 4, "master": 0})  # the undo of a first enslaving: nomaster
+
+
+class BridgeIPRoute(ResolvingIPRoute):
+    """Also reports each link's current MAC in ``link("get")``."""
+
+    def __init__(self, indexes, macs):
+        super(BridgeIPRoute, self).__init__(indexes)
+        self.macs = macs
+
+    def __getattr__(self, verb):
+        record = super(BridgeIPRoute, self).__getattr__(verb)
+
+        def call(command, **kw):
+            if verb == "link" and command == "get":
+                return [{"index": self.indexes[kw["ifname"]], "address": self.macs.get(kw["ifname"])}]
+            return record(command, **kw)
+        return call
+
+
+def test_set_master_undo_gives_the_port_back_its_flags_and_the_bridge_its_mac():
+    """bridge_port's enslave: the kernel resets a joining port's flags, and a bridge without an explicit
+    MAC takes its lowest port MAC; the undo puts both back."""
+    ns = FakeNamespace()
+    ns.ipr = BridgeIPRoute({"br0": 7, "br1": 8}, {"br1": "02:00:00:00:00:09"})  # br1 took the port's MAC
+    bridge = {"name": "br1", "index": 8, "mac": "02:00:00:00:00:01"}  # as read before the change
+    step = ports.set_master(ns, lambda: 4, "br1", "br0", "move eth0 from bridge br0 to br1",
+                            old_flags={"learning": False, "flood": True}, bridge=bridge)
+    step.do()
+    assert ns.ipr.calls == [("link", "set", {"index": 4, "master": 8})]  # the do changes membership only
+    step.undo()
+    assert ns.ipr.calls[1:] == [("link", "set", {"index": 4, "master": 7}),
+                                ("brport", "set", {"index": 4, "learning": 0, "unicast_flood": 1}),
+                                ("link", "set", {"index": 8, "address": "02:00:00:00:00:01"})]

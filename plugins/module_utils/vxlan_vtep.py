@@ -5,13 +5,16 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, snapshot, validate
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, validate
+from ansible_collections.netfabric.core.plugins.module_utils import snapshot as snapshot_step
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import (
+    address_steps, owned_addresses, read_addresses, refuse_ipv6_loss)
 from ansible_collections.netfabric.core.plugins.module_utils.constants import VXLAN_PORT
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Snapshot, Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
-from ansible_collections.netfabric.core.plugins.module_utils.links import (
-    LinkTable, owned_addresses, read_addresses, refuse_ipv6_loss, resolver)
-from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, NetfabricError
+from ansible_collections.netfabric.core.plugins.module_utils.links import LINK_OPTIONS, LinkResource, LinkTable, bring_up, link_set
+from ansible_collections.netfabric.core.plugins.module_utils.netlink import NetfabricError, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.ports import port_flag_steps, set_master
 
 # Outer Ethernet 14 + IP 20/40 + UDP 8 + VXLAN 8: what the VTEP's MTU must leave to the underlay.
 OVERHEAD = {4: 50, 6: 70}
@@ -19,7 +22,7 @@ OVERHEAD = {4: 50, 6: 70}
 IMMUTABLE = ("vni", "local", "dstport", "dev", "group")
 
 ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
+    LINK_OPTIONS,
     vni=dict(type="int"),
     local=dict(type="str"),
     dev=dict(type="str"),
@@ -27,19 +30,13 @@ ARGUMENT_SPEC = dict(
     learning=dict(type="bool", default=False),
     group=dict(type="str"),
     ttl=dict(type="int"),
-    mtu=dict(type="int"),
     master=dict(type="str"),
     neigh_suppress=dict(type="bool"),
-    mac=dict(type="str"),
-    addresses=dict(type="list", elements="str"),
-    ipv6_addrgen=addrgen.SPEC,
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    netns=dict(type="str"),
 )
 REQUIRED_IF = [["state", "present", ["vni", "local", "dev"]]]
 
 
-class VxlanVtep(Resource):
+class VxlanVtep(LinkResource):
     def __init__(self, params):
         self.name = validate.ifname("name", params["name"])
         self.state = params["state"]
@@ -59,50 +56,57 @@ class VxlanVtep(Resource):
         self.neigh_suppress = params["neigh_suppress"]
         if self.neigh_suppress is not None and self.master is None:
             validate.fail("neigh_suppress", self.neigh_suppress, "is a bridge port flag and needs master")
-        # None: the kernel's random MAC / whatever addresses the VTEP has are left alone.
-        self.mac = validate.mac("mac", params["mac"], allow_zero=False)
-        self.addresses = validate.cidr_list("addresses", params["addresses"])
-        self.ipv6_addrgen = params["ipv6_addrgen"]
-        self.ns = Namespace(validate.netns("netns", params["netns"]))
-
-    def close(self):
-        self.ns.close()
-
-    def lock_keys(self):
-        return [(self.ns, self.name, "name")]
+        self._link_options(params)
 
     def read(self):
-        self.links = LinkTable(self.ns)
-        view = self.links.get(self.name)
-        if view is None:
-            return {"name": self.name, "state": "absent"}
-        if view["kind"] != "vxlan":
-            raise NetfabricError(wrong_kind("name", self.name, view["kind"], "vxlan device"))
-        state = dict(view["vxlan"], name=self.name, state="present", up=view["up"], mtu=view["mtu"],
-                     master=view["master"])
-        if "port" in view:
-            state["neigh_suppress"] = view["port"]["neigh_suppress"]
+        links = LinkTable(self.ns)
+        link = links.get(self.name)
+        present = link is not None and link["kind"] == "vxlan"
+        addresses = read_addresses(self.ns, link["index"]) if present and (
+            self.addresses is not None or self.state == "present") else []
+        owned = owned_addresses(self.ns) if self.state == "present" else set()
+        generation = addrgen.read(self.ns, link, self.ipv6_addrgen) if present else None
+        facts = dict(links=links, link=link, addresses=addresses, owned=owned, addrgen=generation)
+        if not present:
+            return Snapshot({"name": self.name, "state": "absent"}, **facts)
+        view = dict(link["vxlan"], name=self.name, state="present", up=link["up"], mtu=link["mtu"],
+                    master=link["master"])
+        if "port" in link:
+            view["neigh_suppress"] = link["port"]["neigh_suppress"]
         if self.mac is not None:
-            state["mac"] = view["mac"]
+            view["mac"] = link["mac"]
         if self.addresses is not None:
-            state["addresses"] = [str(a) for a in read_addresses(self.ns, view["index"])]
-        state.update(addrgen.read(self.ns, view, self.ipv6_addrgen))
-        return state
+            view["addresses"] = [str(a) for a in addresses]
+        view.update(addrgen.view(generation, self.ipv6_addrgen))
+        return Snapshot(view, **facts)
 
-    def _check_environment(self):
+    def check(self, snapshot):
         """Validation that needs the namespace: done before the first change, never after."""
-        dev = self.links.get(self.dev)
+        link = snapshot.link
+        if link is not None and link["kind"] != "vxlan":
+            raise NetfabricError(wrong_kind("name", self.name, link["kind"], "vxlan device"))
+        if self.state == "absent":
+            return
+        dev = snapshot.links.get(self.dev)
         if dev is None:
             raise NetfabricError(no_such_link("dev", self.dev))
-        if self.local not in owned_addresses(self.ns):
+        if self.local not in snapshot.owned:
             raise NetfabricError("local: %s is not an address of this host; a VTEP must send from an address "
                                  "it owns (the underlay address on %s or its bridge)" % (self.local, self.dev))
         if self.master is not None:
-            bridge = self.links.get(self.master)
+            bridge = snapshot.links.get(self.master)
             if bridge is None:
                 raise NetfabricError(no_such_link("master", self.master))
             if bridge["kind"] != "bridge":
                 raise NetfabricError(wrong_kind("master", self.master, bridge["kind"], "bridge"))
+        mtu = self._mtu(dev)
+        if self.addresses is not None:
+            refuse_ipv6_loss("mtu", mtu, self.name, self.addresses)
+        elif snapshot.view["state"] == "present":
+            refuse_ipv6_loss("mtu", mtu, self.name, snapshot.addresses)
+
+    def _mtu(self, dev):
+        """The VTEP's MTU: the one asked for, within what the underlay ``dev`` leaves, else all of that."""
         limit = dev["mtu"] - OVERHEAD[self.local.version]
         if self.mtu is not None and self.mtu > limit:
             raise NetfabricError("mtu: %d exceeds what the underlay allows: %s has mtu %d, minus %d bytes of "
@@ -111,18 +115,15 @@ class VxlanVtep(Resource):
                                                                         self.local.version, limit, self.mtu))
         return self.mtu if self.mtu is not None else limit
 
-    def plan(self, before):
+    def plan(self, snapshot):
+        before = snapshot.view
         index_of = resolver(self.ns, self.name)
         if self.state == "absent":
             if before["state"] == "absent":
-                return before, []
-            return {"name": self.name, "state": "absent"}, [
-                snapshot.destroying_step(self.ns, self.name, "delete %s" % self.name, index_of)]
-        mtu = self._check_environment()
-        if self.addresses is not None:
-            refuse_ipv6_loss("mtu", mtu, self.name, self.addresses)
-        elif before["state"] == "present":
-            refuse_ipv6_loss("mtu", mtu, self.name, read_addresses(self.ns, self.links.index(self.name, "name")))
+                return Plan(before, [])
+            after = {"name": self.name, "state": "absent"}
+            return Plan(after, [snapshot_step.destroying_step(self.ns, self.name, "delete %s" % self.name, index_of)])
+        mtu = self._mtu(snapshot.links.get(self.dev))
         master = self.master if self.master is not None else before.get("master")
         after = {"name": self.name, "state": "present", "up": True, "vni": self.vni, "local": str(self.local),
                  "dev": self.dev, "dstport": self.dstport, "learning": self.learning,
@@ -140,44 +141,44 @@ class VxlanVtep(Resource):
         if before["state"] == "absent" or recreate:
             if recreate:
                 steps.append(self._delete_for_recreate(before, after, index_of))
-            steps.append(self._create(after, index_of))
+            steps.append(self._create(after, snapshot.links.index(self.dev, "dev"), index_of))
             current = {"mtu": None, "learning": self.learning, "ttl": self.ttl, "master": None, "up": False,
                        "mac": self.mac, "addresses": []}
-            view = None
+            generation = None
         else:
             current = before
-            view = self.links.get(self.name)
+            generation = snapshot.addrgen
         if self.mac is not None and current["mac"] != self.mac:
-            steps.append(changes.link_set(self.ns, self.name, "mac %s on %s" % (self.mac, self.name), index_of,
-                                          {"address": self.mac}, {"address": current["mac"]}))
+            steps.append(link_set(self.ns, self.name, "mac %s on %s" % (self.mac, self.name), index_of,
+                                  {"address": self.mac}, {"address": current["mac"]}))
         if current["mtu"] != mtu:
-            steps.append(changes.link_set(self.ns, self.name, "mtu=%d on %s" % (mtu, self.name), index_of,
-                                          {"mtu": mtu}, {"mtu": current["mtu"]} if current["mtu"] else None))
+            steps.append(link_set(self.ns, self.name, "mtu=%d on %s" % (mtu, self.name), index_of,
+                                  {"mtu": mtu}, {"mtu": current["mtu"]} if current["mtu"] else None))
         if current["learning"] != self.learning or current["ttl"] != self.ttl:
             new = {"kind": "vxlan", "vxlan_learning": int(self.learning), "vxlan_ttl": self.ttl or 0}
             old = {"kind": "vxlan", "vxlan_learning": int(bool(current["learning"])), "vxlan_ttl": current["ttl"] or 0}
-            steps.append(changes.link_set(self.ns, self.name, "learning=%s ttl=%s on %s"
-                                          % (self.learning, self.ttl, self.name), index_of, new, old))
+            steps.append(link_set(self.ns, self.name, "learning=%s ttl=%s on %s"
+                                  % (self.learning, self.ttl, self.name), index_of, new, old))
         if master is not None and current["master"] != master:
-            steps.append(changes.set_master(self.ns, index_of, master, current["master"],
-                                            "set %s master %s" % (self.name, master)))
+            steps.append(set_master(self.ns, index_of, master, current["master"],
+                                    "set %s master %s" % (self.name, master)))
         if master is not None:
             # A port that was just created or moved to another bridge starts with the kernel defaults.
             flag = current.get("neigh_suppress", False) if current["master"] == master else False
-            steps.extend(changes.port_flag_steps(self.ns, self.name, index_of, {"neigh_suppress": flag},
-                                                 {"neigh_suppress": after["neigh_suppress"]}))
+            steps.extend(port_flag_steps(self.ns, self.name, index_of, {"neigh_suppress": flag},
+                                         {"neigh_suppress": after["neigh_suppress"]}))
         if self.addresses is not None:
-            steps.extend(changes.address_steps(self.ns, self.name, index_of,
-                                               [validate.cidr("addresses", a) for a in current["addresses"]],
-                                               self.addresses))
-        steps.extend(addrgen.steps(self.ns, self.name, index_of, view, self.ipv6_addrgen))
+            steps.extend(address_steps(self.ns, self.name, index_of,
+                                       [validate.cidr("addresses", a) for a in current["addresses"]],
+                                       self.addresses))
+        steps.extend(addrgen.steps(self.ns, self.name, index_of, generation, self.ipv6_addrgen))
         if not current["up"]:
-            steps.append(changes.bring_up(self.ns, self.name, index_of))
-        return after, steps
+            steps.append(bring_up(self.ns, self.name, index_of))
+        return Plan(after, steps)
 
-    def _create_request(self, spec):
+    def _create_request(self, spec, dev_index):
         request = {"ifname": self.name, "kind": "vxlan", "vxlan_id": spec["vni"],
-                   "vxlan_link": self.links.index(spec["dev"], "dev"), "vxlan_port": spec["dstport"],
+                   "vxlan_link": dev_index, "vxlan_port": spec["dstport"],
                    "vxlan_learning": int(spec["learning"])}
         local_key = "vxlan_local" if ":" not in spec["local"] else "vxlan_local6"
         request[local_key] = spec["local"]
@@ -189,8 +190,8 @@ class VxlanVtep(Resource):
             request["address"] = spec["mac"]
         return request
 
-    def _create(self, spec, index_of):
-        request = self._create_request(spec)
+    def _create(self, spec, dev_index, index_of):
+        request = self._create_request(spec, dev_index)
         return Step("create vxlan %s vni %d local %s dev %s dstport %d"
                     % (self.name, spec["vni"], spec["local"], spec["dev"], spec["dstport"]),
                     lambda: self.ns.ipr.link("add", **request),
@@ -198,8 +199,8 @@ class VxlanVtep(Resource):
 
     def _delete_for_recreate(self, before, after, index_of):
         changed = ", ".join("%s %s -> %s" % (k, before[k], after[k]) for k in IMMUTABLE if before[k] != after[k])
-        return snapshot.destroying_step(self.ns, self.name, "re-create %s (the kernel cannot change %s in place)"
-                                        % (self.name, changed), index_of)
+        return snapshot_step.destroying_step(self.ns, self.name, "re-create %s (the kernel cannot change %s in place)"
+                                             % (self.name, changed), index_of)
 
     def result(self, after):
         return {"mtu": after.get("mtu"), "vni": after.get("vni"), "local": after.get("local")}

@@ -11,18 +11,17 @@ if it is in the host end's namespace (one request: move and rename), else the pa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import errno
 import os
-import socket
 
-from ansible_collections.netfabric.core.plugins.module_utils import addrgen, changes, validate
-from ansible_collections.netfabric.core.plugins.module_utils.constants import RT_TABLE_MAIN, RTPROT_STATIC
-from ansible_collections.netfabric.core.plugins.module_utils.converge import Resource, Step
+from ansible_collections.netfabric.core.plugins.module_utils import addrgen, validate
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import address_steps, read_addresses, refuse_ipv6_loss
+from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step, expect
 from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
-from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, read_addresses, refuse_ipv6_loss, resolver
+from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, bring_up, find_index, link_set, rename_link
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import (
-    NETNS_RUN_DIR, Namespace, NetfabricError, NetlinkError)
-from ansible_collections.netfabric.core.plugins.module_utils.routes import default_routes, read_link_routes, route_request
+    NETNS_RUN_DIR, Namespace, NetfabricError, resolver)
+from ansible_collections.netfabric.core.plugins.module_utils.ports import set_master
+from ansible_collections.netfabric.core.plugins.module_utils.routes import current_gateway, default_route_step
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -42,39 +41,6 @@ NSID_NOT_ASSIGNED = (-1, 4294967295)
 AT_DESIRED, IN_HOST_NS, ELSEWHERE, MISSING = "desired", "host", "elsewhere", "missing"
 
 
-def find_index(table, index):
-    for view in table.by_name.values():
-        if view["index"] == index:
-            return view
-    return None
-
-
-def rename_link(ns, index, new):
-    """Rename a link; kernels that refuse to rename a running link (EBUSY) get down/rename/up, and the
-    addresses and routes that going down removed are put back."""
-    try:
-        ns.ipr.link("set", index=index, ifname=new)
-        return
-    except NetlinkError as exc:
-        if exc.code != errno.EBUSY:
-            raise
-    addresses = read_addresses(ns, index)
-    routes = read_link_routes(ns, index)
-    ns.ipr.link("set", index=index, state="down")
-    ns.ipr.link("set", index=index, ifname=new)
-    ns.ipr.link("set", index=index, state="up")
-    current = set(read_addresses(ns, index))
-    for iface in addresses:
-        if iface not in current:
-            ns.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
-    for route in routes:
-        try:
-            ns.ipr.route("add", **route_request(route, index))
-        except NetlinkError as exc:
-            if exc.code != errno.EEXIST:
-                raise
-
-
 class VethPair(Resource):
     def __init__(self, params):
         self.name = validate.ifname("name", params["name"])
@@ -90,8 +56,6 @@ class VethPair(Resource):
         if self.master is not None and self.master == self.name:
             validate.fail("master", self.master, "must not be the veth itself")
         self.peer_same = True
-        self.peer_index = None
-        self.host_index = None
         self.ns = self.peer_ns = Namespace(netns)
         try:
             # absent needs the host end only: the namespace of a removed container may be gone already.
@@ -139,38 +103,43 @@ class VethPair(Resource):
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _locate(self, host, table):
-        """(where, peer view, peer table) of the host end's peer; see AT_DESIRED etc."""
+    def _locate(self, host, table, peer_table):
+        """(where, peer view) of the host end's peer; see AT_DESIRED etc."""
         if host["link_netnsid"] is None:
             view = find_index(table, host["link"])
             if view is None or view["kind"] != "veth" or view["link"] != host["index"]:
-                return MISSING, None, None
-            return (AT_DESIRED if self.peer_same else IN_HOST_NS), view, table
+                return MISSING, None
+            return (AT_DESIRED if self.peer_same else IN_HOST_NS), view
         if not self.peer_same:
             nsid = self.ns.ipr.get_netnsid(fd=self.peer_ns.fd)
             nsid = nsid.get("nsid") if nsid else None
             if nsid is not None and nsid not in NSID_NOT_ASSIGNED and nsid == host["link_netnsid"]:
-                peer_table = LinkTable(self.peer_ns)
                 view = find_index(peer_table, host["link"])
                 if view is not None and view["kind"] == "veth" and view["link"] == host["index"]:
-                    return AT_DESIRED, view, peer_table
-        return ELSEWHERE, None, None
+                    return AT_DESIRED, view
+        return ELSEWHERE, None
 
     def read(self):
         table = LinkTable(self.ns)
-        self._table = table
         host = table.get(self.name)
-        self.host_index = self.peer_index = None
-        if host is None:
-            self._where = MISSING
-            return {"name": self.name, "state": "absent"}
-        if host["kind"] != "veth":
-            raise NetfabricError(wrong_kind("name", self.name, host["kind"], "veth", "remove it or pick another name"))
-        where, peer, peer_table = self._locate(host, table)
-        self._where, self._host, self._peer = where, host, peer
-        self.host_index = host["index"]
+        # The peer's namespace: where the peer is looked for, and where its new name must be free.
+        peer_table = table if self.peer_same else LinkTable(self.peer_ns)
+        facts = dict(table=table, host=host, where=MISSING, peer_table=peer_table, host_addresses=[], elsewhere=None,
+                     addrgen=None)
+        if host is None or host["kind"] != "veth":
+            return Snapshot({"name": self.name, "state": "absent"}, values={"index": None, "peer_index": None}, **facts)
+        where, peer = self._locate(host, table, peer_table)
+        facts.update(where=where, addrgen=addrgen.read(self.ns, host, self.ipv6_addrgen))
+        if self.mtu is not None:
+            facts["host_addresses"] = read_addresses(self.ns, host["index"])
+        if self.state == "present" and where in (ELSEWHERE, MISSING) and host["link_netnsid"] is not None:
+            facts["elsewhere"] = self._find_peer_namespace(host["link_netnsid"], host)
+        values = {"index": host["index"], "peer_index": peer["index"] if peer is not None else None}
+        return Snapshot(self._view(host, where, peer, peer_table, facts["addrgen"]), values=values, **facts)
+
+    def _view(self, host, where, peer, peer_table, generation):
         state = {"name": self.name, "state": "present", "up": host["up"], "mtu": host["mtu"], "master": host["master"]}
-        state.update(addrgen.read(self.ns, host, self.ipv6_addrgen))
+        state.update(addrgen.view(generation, self.ipv6_addrgen))
         if where == AT_DESIRED:
             state["peer_netns"] = self.peer_spec
         elif where == IN_HOST_NS:
@@ -182,7 +151,6 @@ class VethPair(Resource):
             if self.peer_gateway is not None:
                 state["peer_gateway"] = None
             return state
-        self.peer_index = peer["index"]
         peer_ns = self.peer_ns if (where == AT_DESIRED and not self.peer_same) else self.ns
         state.update(peer=peer["name"], peer_up=peer["up"], peer_mtu=peer["mtu"],
                      peer_addresses=[i.with_prefixlen for i in read_addresses(peer_ns, peer["index"])])
@@ -190,45 +158,52 @@ class VethPair(Resource):
             lo = peer_table.get("lo")
             state["peer_lo_up"] = bool(lo and lo["up"])
         if self.peer_gateway is not None:
-            state["peer_gateway"] = self._current_gateway(peer_ns, peer["index"])
+            state["peer_gateway"] = current_gateway(peer_ns, self.peer_gateway, peer["index"])
         return state
 
-    def _current_gateway(self, ns, index):
-        family = socket.AF_INET if self.peer_gateway.version == 4 else socket.AF_INET6
-        gateways = [r["gateway"] for r in default_routes(ns, family) if r["oif"] == index and r["gateway"]]
-        if str(self.peer_gateway) in gateways:
-            return str(self.peer_gateway)
-        return gateways[0] if gateways else None
+    # --- checking ----------------------------------------------------------------------------
+
+    def check(self, snapshot):
+        host, before = snapshot.host, snapshot.view
+        if host is not None and host["kind"] != "veth":
+            raise NetfabricError(wrong_kind("name", self.name, host["kind"], "veth", "remove it or pick another name"))
+        if self.state == "absent":
+            return
+        self._check_master(snapshot.table)
+        if snapshot.where != AT_DESIRED or before["peer"] != self.peer:
+            self._check_free(snapshot.peer_table, self.peer)
+        if snapshot.where in (ELSEWHERE, MISSING) and before["state"] == "present":
+            self._own_peer_elsewhere(snapshot)
+        if self.mtu is not None:
+            peer_addresses = before["peer_addresses"] if snapshot.where == AT_DESIRED else []
+            refuse_ipv6_loss("mtu", self.mtu, "peer %s" % self.peer,
+                             self.peer_addresses if self.peer_addresses is not None else peer_addresses)
+            refuse_ipv6_loss("mtu", self.mtu, self.name, snapshot.host_addresses)
 
     # --- planning ----------------------------------------------------------------------------
 
-    def plan(self, before):
+    def plan(self, snapshot):
+        before = snapshot.view
         if self.state == "absent":
             return self._plan_absent(before)
-        table = self._table
-        peer_table = table if self.peer_same else LinkTable(self.peer_ns)
-        self._check_master(table)
         steps = []
         # What the peer looks like once it is where it belongs (before the attribute steps).
         peer_now = {"name": self.peer, "mtu": None, "up": False, "addresses": [], "gateway": None, "lo_up": None}
-        host_now = {"mtu": None, "master": None, "up": False, "view": None}
-        where = self._where
+        host_now = {"mtu": None, "master": None, "up": False, "addrgen": None}
+        where = snapshot.where
         if where == AT_DESIRED:
             peer_now.update(name=before["peer"], mtu=before["peer_mtu"], up=before["peer_up"],
                             addresses=before["peer_addresses"], gateway=before.get("peer_gateway"))
-            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"], view=self._host)
+            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"], addrgen=snapshot.addrgen)
             if before["peer"] != self.peer:
-                self._check_free(peer_table, self.peer)
                 steps.append(self._rename(before["peer"], self.peer))
         elif where == IN_HOST_NS:
-            self._check_free(peer_table, self.peer)
-            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"], view=self._host)
+            host_now.update(mtu=before["mtu"], master=before["master"], up=before["up"], addrgen=snapshot.addrgen)
             peer_now["mtu"] = before["peer_mtu"]
             steps.append(self._move(before["peer"], self.peer))
         else:
-            self._check_free(peer_table, self.peer)
-            if where in (ELSEWHERE, MISSING) and before["state"] == "present":
-                found = self._own_peer_elsewhere()
+            if before["state"] == "present":
+                found = self._own_peer_elsewhere(snapshot)
                 steps.append(Step("delete %s to re-create the pair: its peer %s is in %s, not in %s"
                                   % (self.name, self.peer, found, self._peer_ns_text()),
                                   lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)())))
@@ -236,38 +211,30 @@ class VethPair(Resource):
             if self.mtu is not None:
                 host_now["mtu"] = peer_now["mtu"] = self.mtu
         if not self.peer_same:
-            lo = peer_table.get("lo")
+            lo = snapshot.peer_table.get("lo")
             peer_now["lo_up"] = bool(lo and lo["up"])
-        self._refuse_ipv6_loss(peer_now)
         steps.extend(self._attribute_steps(host_now, peer_now))
-        after = self._after(before, host_now, peer_now)
-        return after, steps
-
-    def _refuse_ipv6_loss(self, peer_now):
-        if self.mtu is None:
-            return
-        peer_addresses = self.peer_addresses if self.peer_addresses is not None else peer_now["addresses"]
-        refuse_ipv6_loss("mtu", self.mtu, "peer %s" % self.peer, peer_addresses)
-        if self.host_index is not None:
-            refuse_ipv6_loss("mtu", self.mtu, self.name, read_addresses(self.ns, self.host_index))
+        after, keys = self._after(before, host_now, peer_now)
+        return Plan(after, steps, expect(after, keys))
 
     def _plan_absent(self, before):
         if before["state"] == "absent":
-            return before, []
+            return Plan(before, [], expect(before, ["state"]))
         step = Step("delete %s (the kernel deletes its peer %s)" % (self.name, before.get("peer") or "too"),
                     lambda: self.ns.ipr.link("del", index=resolver(self.ns, self.name)()))
-        return {"name": self.name, "state": "absent"}, [step]
+        after = {"name": self.name, "state": "absent"}
+        return Plan(after, [step], expect(after, ["state"]))
 
-    def _own_peer_elsewhere(self):
+    def _own_peer_elsewhere(self, snapshot):
         """The name of the namespace holding this pair's peer under the name the task gives it.
 
         Only then is the existing veth unambiguously the pair the task describes, and may be deleted
         to re-create it; any other veth of that name -- a container's ``eth0`` whose peer is on the
         host, someone else's pair -- is refused with what is there, and nothing is changed.
         """
-        host = self._host
+        host = snapshot.host
         nsid = host["link_netnsid"]
-        found = self._find_peer_namespace(nsid, host) if nsid is not None else None
+        found = snapshot.elsewhere
         if found is not None and found[1]["name"] == self.peer:
             return found[0]
         if found is not None:
@@ -362,48 +329,29 @@ class VethPair(Resource):
         host_of = resolver(self.ns, self.name)
         peer_of = resolver(self.peer_ns, self.peer)
         if self.mtu is not None and host_now["mtu"] != self.mtu:
-            steps.append(changes.link_set(self.ns, self.name, "mtu=%d on %s" % (self.mtu, self.name), host_of,
-                                          {"mtu": self.mtu}, {"mtu": host_now["mtu"]} if host_now["mtu"] else None))
+            steps.append(link_set(self.ns, self.name, "mtu=%d on %s" % (self.mtu, self.name), host_of,
+                                  {"mtu": self.mtu}, {"mtu": host_now["mtu"]} if host_now["mtu"] else None))
         if self.mtu is not None and peer_now["mtu"] != self.mtu:
-            steps.append(changes.link_set(self.peer_ns, self.peer, "mtu=%d on peer %s" % (self.mtu, self.peer), peer_of,
-                                          {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
+            steps.append(link_set(self.peer_ns, self.peer, "mtu=%d on peer %s" % (self.mtu, self.peer), peer_of,
+                                  {"mtu": self.mtu}, {"mtu": peer_now["mtu"]} if peer_now["mtu"] else None))
         if self.master is not None and host_now["master"] != self.master:
-            steps.append(changes.set_master(self.ns, host_of, self.master, host_now["master"],
-                                            "set master of %s to %s" % (self.name, self.master)))
-        steps.extend(addrgen.steps(self.ns, self.name, host_of, host_now["view"], self.ipv6_addrgen))
+            steps.append(set_master(self.ns, host_of, self.master, host_now["master"],
+                                    "set master of %s to %s" % (self.name, self.master)))
+        steps.extend(addrgen.steps(self.ns, self.name, host_of, host_now["addrgen"], self.ipv6_addrgen))
         if not host_now["up"]:
-            steps.append(changes.bring_up(self.ns, self.name, host_of))
+            steps.append(bring_up(self.ns, self.name, host_of))
         if peer_now["lo_up"] is False:
-            steps.append(changes.link_set(self.peer_ns, "lo", "set lo up in %s" % self._peer_ns_text(),
-                                          resolver(self.peer_ns, "lo"), {"state": "up"}, {"state": "down"}))
+            steps.append(link_set(self.peer_ns, "lo", "set lo up in %s" % self._peer_ns_text(),
+                                  resolver(self.peer_ns, "lo"), {"state": "up"}, {"state": "down"}))
         if not peer_now["up"]:
-            steps.append(changes.link_set(self.peer_ns, self.peer, "set peer %s up" % self.peer, peer_of,
-                                          {"state": "up"}, {"state": "down"}))
+            steps.append(link_set(self.peer_ns, self.peer, "set peer %s up" % self.peer, peer_of,
+                                  {"state": "up"}, {"state": "down"}))
         if self.peer_addresses is not None:
             current = [validate.cidr("peer_addresses", a) for a in peer_now["addresses"]]
-            steps.extend(changes.address_steps(self.peer_ns, self.peer, peer_of, current, self.peer_addresses))
+            steps.extend(address_steps(self.peer_ns, self.peer, peer_of, current, self.peer_addresses))
         if self.peer_gateway is not None and peer_now["gateway"] != str(self.peer_gateway):
-            steps.append(self._gateway_step(peer_of))
+            steps.append(default_route_step(self.peer_ns, self.peer_gateway, self.peer, peer_of, self._peer_ns_text()))
         return steps
-
-    def _gateway_step(self, peer_of):
-        """``ip route replace default via GW dev PEER`` in the peer's namespace; the undo restores what it replaced."""
-        ns = self.peer_ns
-        family = socket.AF_INET if self.peer_gateway.version == 4 else socket.AF_INET6
-        kernel_metric = (None, 0) if family == socket.AF_INET else (1024,)
-        saved = []
-
-        def do():
-            del saved[:]
-            saved.extend(r for r in default_routes(ns, family) if r["priority"] in kernel_metric)
-            ns.ipr.route("replace", family=family, dst_len=0, gateway=str(self.peer_gateway), oif=peer_of(),
-                         table=RT_TABLE_MAIN, proto=RTPROT_STATIC)
-
-        def undo():
-            ns.ipr.route("del", family=family, dst_len=0, gateway=str(self.peer_gateway), oif=peer_of(), table=RT_TABLE_MAIN)
-            for route in saved:
-                ns.ipr.route("replace", **route_request(route, route["oif"]))
-        return Step("set default route via %s dev %s in %s" % (self.peer_gateway, self.peer, self._peer_ns_text()), do, undo)
 
     def _after(self, before, host_now, peer_now):
         after = {"name": self.name, "state": "present", "up": True, "peer": self.peer, "peer_up": True,
@@ -423,12 +371,4 @@ class VethPair(Resource):
                                 ("peer_addresses", self.peer_addresses), ("peer_gateway", self.peer_gateway)) if v is not None]
         if not self.peer_same:
             keys.append("peer_lo_up")
-        self.verify_keys = keys
-        return after
-
-    def verify(self, expected, actual):
-        keys = self.verify_keys if expected.get("state") == "present" else ["state"]
-        super(VethPair, self).verify(dict((k, expected.get(k)) for k in keys), dict((k, actual.get(k)) for k in keys))
-
-    def result(self, after):
-        return {"index": self.host_index, "peer_index": self.peer_index}
+        return after, keys
