@@ -135,15 +135,40 @@ def address_steps(ns, name, index_of, current, desired, exclusive=True):
 
     Additions go first so a link being renumbered keeps an address throughout; but an address whose
     IP stays and only its prefix changes must be removed first (IPv6 identifies an address by the IP
-    alone, so adding it again would fail with EEXIST).
+    alone, so adding it again would fail with EEXIST). And an IPv4 subnet that loses an address while
+    it keeps or gains others (``renumbered_subnets``) loses it first: the kernel deletes a subnet's
+    secondaries with its primary (promote_secondaries is off by default), so an address added before
+    would vanish. Its kept addresses are then added again where the kernel dropped them.
     """
     desired_set, current_set = set(desired), set(current)
     desired_ips = set(iface.ip for iface in desired)
     stale = [iface for iface in current if iface not in desired_set] if exclusive else []
-    first = [_addr_step(ns, "del", iface, name, index_of) for iface in stale if iface.ip in desired_ips]
-    adds = [_addr_step(ns, "add", iface, name, index_of) for iface in desired if iface not in current_set]
-    last = [_addr_step(ns, "del", iface, name, index_of) for iface in stale if iface.ip not in desired_ips]
+    renumbered = renumbered_subnets(current, desired) if exclusive else set()
+
+    def goes_first(iface):
+        return iface.ip in desired_ips or iface.network in renumbered
+    first = [_addr_step(ns, "del", iface, name, index_of) for iface in stale if goes_first(iface)]
+    adds = [_addr_step(ns, "add", iface, name, index_of) if iface not in current_set
+            else _keep_address_step(ns, iface, name, index_of)
+            for iface in desired if iface not in current_set or iface.network in renumbered]
+    last = [_addr_step(ns, "del", iface, name, index_of) for iface in stale if not goes_first(iface)]
     return first + adds + last
+
+
+def renumbered_subnets(current, desired):
+    """IPv4 subnets of ``current`` that lose an address and keep or gain another one."""
+    desired_set = set(desired)
+    losing = set(iface.network for iface in current if iface.version == 4 and iface not in desired_set)
+    return losing & set(iface.network for iface in desired if iface.version == 4)
+
+
+def _keep_address_step(ns, iface, name, index_of):
+    """Re-add (``replace``: no error if it survived) an address the run keeps; it was there before, so
+    the undo leaves it."""
+    return Step("keep address %s on %s" % (iface.with_prefixlen, name),
+                lambda: ns.ipr.addr("replace", index=index_of(), address=str(iface.ip),
+                                    prefixlen=iface.network.prefixlen),
+                lambda: None)
 
 
 def _addr_step(ns, command, iface, name, index_of):

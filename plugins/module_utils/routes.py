@@ -274,6 +274,22 @@ def default_route_step(ns, gateway, name, index_of, where):
     return Step("set default route via %s dev %s in %s" % (gateway, name, where), do, undo)
 
 
+def default_routes_guard(ns, where):
+    """No change of its own (so no action text): remembers the IPv4 default routes before a renumbering
+    flushes them with their subnet, and puts them back when a rollback has restored the old addresses."""
+    saved = []
+
+    def remember():
+        saved[:] = default_routes(ns, socket.AF_INET)
+
+    def restore():
+        for route in saved:
+            ns.ipr.route("replace", **route_request(route, route["oif"]))
+    step = Step("remember the default routes in %s" % where, remember, restore)
+    step.texts = []
+    return step
+
+
 def current_gateway(ns, gateway, index):
     """The gateway of the main-table default route of ``gateway``'s family through link ``index``:
     ``gateway`` itself when one of them is, else the first, else None."""

@@ -14,14 +14,16 @@ __metaclass__ = type
 import os
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, validate
-from ansible_collections.netfabric.core.plugins.module_utils.addresses import address_steps, read_addresses, refuse_ipv6_loss
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import (
+    address_steps, read_addresses, refuse_ipv6_loss, renumbered_subnets)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Plan, Resource, Snapshot, Step, expect
 from ansible_collections.netfabric.core.plugins.module_utils.errors import no_such_link, wrong_kind
 from ansible_collections.netfabric.core.plugins.module_utils.links import LinkTable, bring_up, find_index, link_set, rename_link
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import (
     NETNS_RUN_DIR, Namespace, NetfabricError, resolver)
 from ansible_collections.netfabric.core.plugins.module_utils.ports import set_master
-from ansible_collections.netfabric.core.plugins.module_utils.routes import current_gateway, default_route_step
+from ansible_collections.netfabric.core.plugins.module_utils.routes import (
+    current_gateway, default_route_step, default_routes_guard)
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -346,10 +348,16 @@ class VethPair(Resource):
         if not peer_now["up"]:
             steps.append(link_set(self.peer_ns, self.peer, "set peer %s up" % self.peer, peer_of,
                                   {"state": "up"}, {"state": "down"}))
+        flushes_gateway = False
         if self.peer_addresses is not None:
             current = [validate.cidr("peer_addresses", a) for a in peer_now["addresses"]]
+            # The kernel flushes the routes via a subnet whose addresses all go, if only for a moment.
+            flushes_gateway = self.peer_gateway is not None and any(
+                self.peer_gateway in net for net in renumbered_subnets(current, self.peer_addresses))
+            if flushes_gateway:
+                steps.append(default_routes_guard(self.peer_ns, self._peer_ns_text()))
             steps.extend(address_steps(self.peer_ns, self.peer, peer_of, current, self.peer_addresses))
-        if self.peer_gateway is not None and peer_now["gateway"] != str(self.peer_gateway):
+        if self.peer_gateway is not None and (flushes_gateway or peer_now["gateway"] != str(self.peer_gateway)):
             steps.append(default_route_step(self.peer_ns, self.peer_gateway, self.peer, peer_of, self._peer_ns_text()))
         return steps
 

@@ -62,6 +62,28 @@ def test_addresses_added_before_removed_but_a_prefix_change_removes_first():
         ("addr", "add", {"index": 4, "address": "192.0.2.10", "prefixlen": 24})]
 
 
+def test_renumbering_inside_an_ipv4_subnet_deletes_first_and_re_adds_the_kept_ones():
+    """The kernel drops a subnet's secondaries with its primary: an address added to the subnet before
+    the old one goes would vanish, so the stale one goes first and the kept one is re-added (replace)."""
+    ns = FakeNamespace()
+    current = ifaces("192.0.2.10/24", "192.0.2.12/24", "198.51.100.5/24")
+    desired = ifaces("192.0.2.20/24", "192.0.2.12/24", "203.0.113.7/24")
+    steps = addresses.address_steps(ns, "eth0", lambda: 4, current, desired)
+    assert [s.text for s in steps] == [
+        "del address 192.0.2.10/24 from eth0",
+        "add address 192.0.2.20/24 to eth0",
+        "keep address 192.0.2.12/24 on eth0",
+        "add address 203.0.113.7/24 to eth0",
+        "del address 198.51.100.5/24 from eth0"]  # another subnet: still last
+    run_all(steps, "do")
+    assert ns.ipr.calls[2] == ("addr", "replace", {"index": 4, "address": "192.0.2.12", "prefixlen": 24})
+    ns.ipr.calls.clear()
+    run_all(reversed(steps), "undo")
+    assert ("addr", "del", {"index": 4, "address": "192.0.2.12", "prefixlen": 24}) not in ns.ipr.calls
+    assert ns.ipr.calls[-1] == ("addr", "add", {"index": 4, "address": "192.0.2.10", "prefixlen": 24})
+    assert addresses.renumbered_subnets(current, desired) == set(i.network for i in ifaces("192.0.2.0/24"))
+
+
 def test_addresses_not_exclusive_keeps_the_others_and_nothing_to_do_is_no_step():
     ns = FakeNamespace()
     current = ifaces("192.0.2.10/24", "198.51.100.5/24")
