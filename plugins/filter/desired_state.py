@@ -68,12 +68,33 @@ def existing_netns_paths_filter(containers, create_default, netns_prefix=''):
     return desired_state.existing_netns_paths(containers, create_default, netns_prefix)
 
 
-def underlay_host_errors_filter(facts, uplink, address, netns_results, host):
-    return desired_state.underlay_host_errors(facts, uplink, address, netns_results or [], host)
+def underlay_host_errors_filter(probe, uplink, address, wanted_netns, host):
+    return desired_state.underlay_host_errors(probe, uplink, address, wanted_netns or [], host)
 
 
 def overlay_evpn_errors_filter(reflectors, hostvars, asn, pathspace, ranges, filter_sources):
     return desired_state.evpn_errors(reflectors, hostvars, asn, pathspace, ranges, filter_sources)
+
+
+def underlay_resources_filter(containers, addresses, bridge, uplink, migrate, gateway, netns_prefix, create_netns):
+    return desired_state.underlay_resources(containers, addresses, bridge, uplink, migrate, gateway, netns_prefix or '',
+                                            create_netns)
+
+
+def overlay_link_resources_filter(tenants):
+    return desired_state.overlay_link_resources(tenants)
+
+
+def overlay_flood_resources_filter(tenants, clear=False):
+    return desired_state.overlay_flood_resources(tenants, clear)
+
+
+def overlay_container_resources_filter(endpoints, tenants, containers, create_netns, mtus, container_ifname):
+    return desired_state.overlay_container_resources(endpoints, tenants, containers, create_netns, mtus, container_ifname)
+
+
+def overlay_state_mtus_filter(results, tenants):
+    return desired_state.state_vtep_mtus(results, tenants)
 
 
 class FilterModule(object):
@@ -97,4 +118,9 @@ class FilterModule(object):
             'existing_netns_paths': existing_netns_paths_filter,
             'underlay_host_errors': underlay_host_errors_filter,
             'overlay_evpn_errors': overlay_evpn_errors_filter,
+            'underlay_resources': underlay_resources_filter,
+            'overlay_link_resources': overlay_link_resources_filter,
+            'overlay_flood_resources': overlay_flood_resources_filter,
+            'overlay_container_resources': overlay_container_resources_filter,
+            'overlay_state_mtus': overlay_state_mtus_filter,
         }

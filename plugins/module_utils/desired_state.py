@@ -190,19 +190,20 @@ def existing_netns_paths(containers, create_default, netns_prefix):
             for c in containers if not c.get('create_netns', create_default)]
 
 
-def underlay_host_errors(facts, uplink, address, netns_results, host):
-    """What the read-only probes found wrong on ``host``: no uplink, the underlay address not carried, a
-    namespace the role must not create missing. ``address`` None: the inventory sets none."""
+def underlay_host_errors(probe, uplink, address, wanted_netns, host):
+    """What the read-only probe (netfabric.core.host_info) found wrong on ``host``: no uplink, the underlay
+    address not carried, a namespace the role must not create missing (``wanted_netns``: the
+    ``existing_netns_paths`` of the containers). ``address`` None: the inventory sets none."""
     errors = []
-    carried = facts['ansible_all_ipv4_addresses'] + facts['ansible_all_ipv6_addresses']
-    if uplink not in facts['ansible_interfaces']:
+    carried = probe['all_ipv4_addresses'] + probe['all_ipv6_addresses']
+    if uplink not in probe['interfaces']:
         errors.append('underlay_uplink: %s has no interface %s (it has %s)'
-                      % (host, uplink, ', '.join(sorted(facts['ansible_interfaces']))))
+                      % (host, uplink, ', '.join(sorted(probe['interfaces']))))
     if address is not None and str(address) not in carried:
         errors.append('netfabric_underlay_address: %s does not carry %s (it has %s)' % (host, address, ', '.join(carried)))
+    exists = dict((n['path'], n['exists']) for n in probe.get('namespaces', []))
     errors += ['underlay_containers: the namespace of %s on %s does not exist (%s) and create_netns is off'
-               % (r['item']['name'], host, r['item']['path'])
-               for r in netns_results if 'stat' in r and not r['stat']['exists']]
+               % (c['name'], host, c['path']) for c in wanted_netns if not exists.get(c['path'], False)]
     return errors
 
 
@@ -232,3 +233,74 @@ def evpn_errors(reflectors, hostvars, asn, pathspace, ranges, filter_sources):
     errors += ['overlay_evpn_listen_ranges/overlay_vtep_filter_sources: %s is not a CIDR' % net
                for net in list(ranges) + list(filter_sources) if not CIDR_SHAPE.match(net)]
     return errors
+
+
+# ---------------------------------------------------------------------------- network_state resources
+# What the roles hand to netfabric.core.network_state: a host's links as one list per design step, each
+# item one module's options (the module validates them with that module's own argument spec).
+
+def underlay_resources(containers, addresses, bridge, uplink, migrate, gateway, netns_prefix, create_netns):
+    """The underlay of one host: its bridge, the uplink on it (addresses and default route moved), the
+    containers' namespaces and their veths with the planned addresses (``addresses``: this host's block)."""
+    items = [{'bridge': {'name': bridge}},
+             {'bridge_port': {'bridge': bridge, 'port': uplink, 'migrate_addresses': bool(migrate)}}]
+    for c in containers:
+        if c.get('create_netns', create_netns):
+            items.append({'netns': {'name': c.get('netns', netns_prefix + c['name'])}})
+    for index, c in enumerate(containers):
+        items.append({'veth_pair': {'name': c.get('ifname', 'u' + c['name']), 'peer': 'eth0',
+                                    'peer_netns': c.get('netns', netns_prefix + c['name']), 'master': bridge,
+                                    'peer_addresses': [addresses[index]], 'peer_gateway': gateway}})
+    return items
+
+
+def overlay_link_resources(tenants):
+    """Per tenant its bridge (pure layer 2: no address, no IPv6 link-local), its VTEP on it, and the VTEP's
+    port flags: learning and ARP/ND suppression follow the control plane (EVPN programs the MACs)."""
+    items = []
+    for t in tenants:
+        vtep = t['vtep']
+        items.append({'bridge': {'name': t['bridge'], 'addresses': [], 'ipv6_addrgen': False}})
+        items.append({'vxlan_vtep': {'name': vtep['name'], 'vni': t['vni'], 'local': vtep['local'], 'dev': vtep['dev'],
+                                     'dstport': vtep['dstport'], 'learning': vtep['learning'], 'master': t['bridge'],
+                                     'ipv6_addrgen': False}})
+    for t in tenants:
+        items.append({'bridge_port': {'bridge': t['bridge'], 'port': t['vtep']['name'],
+                                      'learning': not t['evpn'], 'neigh_suppress': t['evpn']}})
+    return items
+
+
+def flood_entries(peers):
+    return [{'mac': '00:00:00:00:00:00', 'dst': str(peer)} for peer in peers]
+
+
+def overlay_flood_resources(tenants, clear=False):
+    """Each VTEP's flood list (static control plane: towards every peer, stale peers purged). ``clear``:
+    empty every VTEP's flood list (EVPN, before FRR restarts and re-installs zebra's)."""
+    if clear:
+        return [{'fdb_entry': {'dev': t['vtep']['name'], 'entries': [], 'exclusive': True}} for t in tenants]
+    return [{'fdb_entry': {'dev': t['vtep']['name'], 'entries': flood_entries(t['flood']), 'exclusive': True,
+                           'exclusive_scope': 'flood'}} for t in tenants if not t['evpn']]
+
+
+def overlay_container_resources(endpoints, tenants, containers, create_netns, mtus, container_ifname):
+    """Container namespaces to create, then each container's veth on its tenant's bridge, with its tenant
+    VTEP's MTU (unknown in check mode for a VTEP still to be created: the veth is pending then anyway)."""
+    wanted = dict((c['name'], c.get('create_netns', create_netns)) for c in containers)
+    bridges = dict((t['name'], t['bridge']) for t in tenants)
+    items = [{'netns': {'name': e['netns']}} for e in endpoints if wanted[e['name']]]
+    for e in endpoints:
+        veth = {'name': e['ifname'], 'peer': container_ifname, 'peer_netns': e['netns'],
+                'master': bridges[e['tenant']], 'peer_addresses': [e['cidr']], 'ipv6_addrgen': False}
+        if mtus.get(e['tenant']) is not None:
+            veth['mtu'] = mtus[e['tenant']]
+        items.append({'veth_pair': veth})
+    return items
+
+
+def state_vtep_mtus(results, tenants):
+    """Tenant name -> its VTEP's MTU from a network_state result (a pending VTEP, in check mode, has none)."""
+    by_vtep = dict((t['vtep']['name'], t['name']) for t in tenants)
+    return dict((by_vtep[r['item'].split(' ', 1)[1]], r['mtu']) for r in results
+                if r.get('kind') == 'vxlan_vtep' and r.get('mtu') is not None and r['item'].split(' ', 1)[1] in by_vtep)
+

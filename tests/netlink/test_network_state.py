@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import PREFIX, addrs, link, run_module, sh, veth
+from conftest import PREFIX, addrs, link, run_module, settle, sh, veth
 from test_veth_pair import no_dad, settled_state
 
 UPLINK_ADDRESS = "192.0.2.11"
@@ -102,6 +102,7 @@ def test_check_mode_pending_links_from_an_earlier_task(host):
 
 def test_converged_host_check_mode_reports_no_change(host):
     assert run(tenant(host))["changed"] is True
+    settle(host, container(100))  # the new container link's IPv6 duplicate address detection
     before = settled_state(host, container(100))
     result = run(tenant(host), check_mode=True)
     assert result["rc"] == 0 and result["changed"] is False and result["actions"] == [], result
