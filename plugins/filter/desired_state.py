@@ -97,6 +97,18 @@ def overlay_state_mtus_filter(results, tenants):
     return desired_state.state_vtep_mtus(results, tenants)
 
 
+def routed_link_resources_filter(own, peers, links, protocol, vtep_filter):
+    return desired_state.routed_link_resources(own, peers, links, protocol, vtep_filter)
+
+
+def routed_container_resources_filter(endpoints, containers, create_netns, container_ifname, bridge, mtu=None):
+    return desired_state.routed_container_resources(endpoints, containers, create_netns, container_ifname, bridge, mtu)
+
+
+def state_vtep_mtu_filter(results, vtep):
+    return desired_state.vtep_mtu(results, vtep)
+
+
 class FilterModule(object):
     """netfabric.core desired-state filters (the roles' steps, computed in Python)."""
 
@@ -123,4 +135,7 @@ class FilterModule(object):
             'overlay_flood_resources': overlay_flood_resources_filter,
             'overlay_container_resources': overlay_container_resources_filter,
             'overlay_state_mtus': overlay_state_mtus_filter,
+            'routed_link_resources': routed_link_resources_filter,
+            'routed_container_resources': routed_container_resources_filter,
+            'state_vtep_mtu': state_vtep_mtu_filter,
         }

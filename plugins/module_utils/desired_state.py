@@ -304,3 +304,44 @@ def state_vtep_mtus(results, tenants):
     return dict((by_vtep[r['item'].split(' ', 1)[1]], r['mtu']) for r in results
                 if r.get('kind') == 'vxlan_vtep' and r.get('mtu') is not None and r['item'].split(' ', 1)[1] in by_vtep)
 
+
+def routed_link_resources(own, peers, links, protocol, vtep_filter):
+    """The routed overlay of one host up to its containers: the bridge with the gateway address, the VTEP (fixed
+    MAC, the subnet's network address as a /32, learning off), forwarding between the two, each peer's forwarding
+    entry, neighbour entry and route (stale peers purged), and the VTEP filter. ``own``: this host's row of the
+    plan; ``peers``: ``routed_peers``; ``links``: bridge, vtep, vni, local, dev, dstport; ``vtep_filter``: table, state."""
+    vtep = links['vtep']
+    return [
+        {'bridge': {'name': links['bridge'], 'addresses': [own['bridge_address']]}},
+        {'vxlan_vtep': {'name': vtep, 'vni': links['vni'], 'local': links['local'], 'dev': links['dev'],
+                        'dstport': links['dstport'], 'learning': False, 'mac': own['vtep_mac'],
+                        'addresses': ['%s/32' % own['vtep_address']]}},
+        {'ip_forwarding': {'interfaces': [links['bridge'], vtep]}},
+        {'fdb_entry': {'dev': vtep, 'entries': peers['fdb'], 'exclusive': True}},
+        # adopt: entries systemd-networkd's [Neighbor] re-created at boot carry no protocol mark
+        {'neigh_entry': {'dev': vtep, 'entries': peers['neighbours'], 'protocol': protocol, 'exclusive': True,
+                         'adopt': True}},
+        {'route_entry': {'dev': vtep, 'routes': peers['routes'], 'protocol': protocol, 'exclusive': True}},
+        {'vtep_filter': {'peers': peers['underlays'], 'dstport': links['dstport'], 'table': vtep_filter['table'],
+                         'state': vtep_filter['state']}},
+    ]
+
+
+def routed_container_resources(endpoints, containers, create_netns, container_ifname, bridge, mtu):
+    """The containers' namespaces (those to create) and veths on the bridge: the next address of this host's
+    subnet, default route via the gateway, the VTEP's MTU (unknown in check mode for a VTEP still to be created)."""
+    items = [{'netns': {'name': e['netns']}} for e, c in zip(endpoints, containers)
+             if c.get('create_netns', create_netns)]
+    for e in endpoints:
+        veth = {'name': e['ifname'], 'peer': container_ifname, 'peer_netns': e['netns'], 'master': bridge,
+                'peer_addresses': [e['cidr']], 'peer_gateway': e['gateway']}
+        if mtu is not None:
+            veth['mtu'] = mtu
+        items.append({'veth_pair': veth})
+    return items
+
+
+def vtep_mtu(results, vtep):
+    """The MTU of VTEP ``vtep`` from a network_state result, or None (a pending VTEP, in check mode)."""
+    found = [r.get('mtu') for r in results if r.get('kind') == 'vxlan_vtep' and r['item'] == 'vxlan_vtep ' + vtep]
+    return found[0] if found else None

@@ -14,11 +14,12 @@ import ipaddress
 import os
 import socket
 
-from ansible_collections.netfabric.core.plugins.module_utils import rtnl
+from ansible_collections.netfabric.core.plugins.module_utils import rtnl, validate
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, netns_path
 
 ARGUMENT_SPEC = dict(
     namespaces=dict(type="list", elements="str", default=[]),
+    netns=dict(type="str"),
 )
 GLOBAL_SCOPE = 0
 
@@ -36,12 +37,14 @@ def host_addresses(ns):
 
 
 def namespace_exists(spec):
-    """A network namespace given as a name, a path or a PID exists (a file that is there; not opened)."""
-    return os.path.exists(netns_path(spec))
+    """A network namespace given as a name, a path or a PID exists: its file is there (not followed, as a
+    ``stat`` without follow: reading ``/proc/PID/ns/net`` of another process needs ptrace rights)."""
+    return os.path.lexists(netns_path(spec))
 
 
-def read_host(namespaces):
-    with Namespace(None) as ns:
+def read_host(params):
+    namespaces = params["namespaces"]
+    with Namespace(validate.netns("netns", params["netns"])) as ns:
         interfaces = sorted(link["ifname"] for link in rtnl.read_links(ns.raw) if link["ifname"])
         ipv4, ipv6 = host_addresses(ns)
     return dict(changed=False, interfaces=interfaces, all_ipv4_addresses=ipv4, all_ipv6_addresses=ipv6,

@@ -14,7 +14,7 @@ description:
     link-local excluded), and for each namespace of O(namespaces) whether it exists.
   - The roles' plan step runs it on every host before any host changes, to refuse a missing uplink, an underlay
     or VTEP address the host does not carry, or a container namespace the role must find but is not there.
-  - Two netlink dumps (links, addresses) in the module's own namespace; no command is run.
+  - Two netlink dumps (links, addresses) in the module's own namespace (or O(netns)); no command is run.
 author:
   - netfabric.core developers (@netfabric)
 options:
@@ -25,8 +25,13 @@ options:
     type: list
     elements: str
     default: []
+  netns:
+    description:
+      - Network namespace to read, instead of the one the module runs in (a name from C(/run/netns), an absolute
+        path or a process ID). It must exist.
+    type: str
 requirements:
-  - Linux
+  - Linux (rtnetlink)
 attributes:
   check_mode:
     support: full
@@ -34,10 +39,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes, so there is no diff.
-  platform:
-    support: full
-    platforms: linux
-    description: Uses Linux rtnetlink.
 seealso:
   - module: netfabric.core.fabric_info
 '''
@@ -84,16 +85,19 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netfabric.core.plugins.module_utils.converge import explain
+from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 from ansible_collections.netfabric.core.plugins.module_utils.host_info import ARGUMENT_SPEC, read_host
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        result = read_host(module.params["namespaces"])
+        result = read_host(module.params)
+    except NetfabricError as exc:
+        module.fail_json(msg=str(exc))
     except Exception as exc:  # a message, not a traceback on stdout
         module.fail_json(msg=explain(exc), exception=traceback.format_exc())
-    module.exit_json(**result)
+    module.exit_json(**result)  # read only: no diff to return
 
 
 if __name__ == "__main__":
