@@ -233,7 +233,7 @@ def _per_host(records):
     tasks = collections.Counter(r["host"] for r in records)
     items = collections.Counter()
     for rec in records:
-        if rec["action"].startswith("netfabric.core."):
+        if rec["action"].startswith("netfabric.core.") and rec["status"] != "skipped":
             items[rec["host"]] += rec["items"]
     return {"tasks_min": min(tasks.values()), "tasks_max": max(tasks.values()),
             "modules_min": min(items.values()), "modules_max": max(items.values())}

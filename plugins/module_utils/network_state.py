@@ -5,7 +5,7 @@
 
 Each item of ``resources`` names a public module (``bridge``, ``veth_pair``, ...) and its options. Every
 item is validated against that module's own argument spec and built with the module's own resource
-class (``KINDS``, the one registry) before anything changes; then the items converge in list order with
+class (``LOADERS``, the one registry) before anything changes; then the items converge in list order with
 ``Resource.converge_steps``. A failure anywhere -- a step, a read-back, an item built late -- undoes the
 failing item's steps (the core does) and every earlier item's, newest first.
 
@@ -24,9 +24,6 @@ import os
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.netfabric.core.plugins.module_utils import locking
-from ansible_collections.netfabric.core.plugins.module_utils import bridge, bridge_port, fdb_entries, forwarding
-from ansible_collections.netfabric.core.plugins.module_utils import neighbours, netns_resource, routes, vtep_filter
-from ansible_collections.netfabric.core.plugins.module_utils import veth, vxlan
 from ansible_collections.netfabric.core.plugins.module_utils.converge import StepsFailed, explain, roll_back
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import NETNS_RUN_DIR, NetfabricError, netns_path
 
@@ -47,27 +44,79 @@ def _kind(spec, build, label, refs=(), creates=None, constraints=None, nft=False
     return Kind(spec, build, constraints or {}, label, refs, creates, nft)
 
 
-# The public modules an item may name: the same specs and resource classes those modules use.
-KINDS = {
-    "bridge": _kind(bridge.ARGUMENT_SPEC, lambda p, m: bridge.Bridge(p), ("name",), creates="name"),
-    "bridge_port": _kind(bridge_port.ARGUMENT_SPEC, lambda p, m: bridge_port.BridgePort(p), ("bridge", "port"),
-                         refs=("bridge", "port")),
-    "veth_pair": _kind(veth.ARGUMENT_SPEC, lambda p, m: veth.VethPair(p), ("name",), refs=("master",), creates="name"),
-    "vxlan_vtep": _kind(vxlan.ARGUMENT_SPEC, lambda p, m: vxlan.VxlanVtep(p), ("name",), refs=("dev", "master"),
-                        creates="name", constraints=dict(required_if=vxlan.REQUIRED_IF)),
-    "fdb_entry": _kind(fdb_entries.ARGUMENT_SPEC, lambda p, m: fdb_entries.FdbEntries(p), ("dev",), refs=("dev",),
-                       constraints=dict(mutually_exclusive=fdb_entries.MUTUALLY_EXCLUSIVE,
-                                        required_together=fdb_entries.REQUIRED_TOGETHER,
-                                        required_one_of=fdb_entries.REQUIRED_ONE_OF)),
-    "netns": _kind(netns_resource.ARGUMENT_SPEC, lambda p, m: netns_resource.NetnsResource(p), ("name",)),
-    "vtep_filter": _kind(vtep_filter.ARGUMENT_SPEC, lambda p, m: vtep_filter.VtepFilter(p, m.run_command),
-                         ("table",), nft=True),
-    "route_entry": _kind(routes.ARGUMENT_SPEC, lambda p, m: routes.RouteEntries(p), ("dev",), refs=("dev",)),
-    "neigh_entry": _kind(neighbours.ARGUMENT_SPEC, lambda p, m: neighbours.NeighbourEntries(p), ("dev",),
-                         refs=("dev",)),
-    "ip_forwarding": _kind(forwarding.ARGUMENT_SPEC, lambda p, m: forwarding.IpForwarding(p), ("interfaces",),
-                           refs=("interfaces",)),
-}
+# The public modules an item may name: the same specs and resource classes those modules use. Each kind is
+# imported when an item names it (a run pays for the code of the kinds it converges, not of all of them).
+
+def _bridge():
+    from ansible_collections.netfabric.core.plugins.module_utils import bridge
+    return _kind(bridge.ARGUMENT_SPEC, lambda p, m: bridge.Bridge(p), ("name",), creates="name")
+
+
+def _bridge_port():
+    from ansible_collections.netfabric.core.plugins.module_utils import bridge_port
+    return _kind(bridge_port.ARGUMENT_SPEC, lambda p, m: bridge_port.BridgePort(p), ("bridge", "port"),
+                 refs=("bridge", "port"))
+
+
+def _veth_pair():
+    from ansible_collections.netfabric.core.plugins.module_utils import veth
+    return _kind(veth.ARGUMENT_SPEC, lambda p, m: veth.VethPair(p), ("name",), refs=("master",), creates="name")
+
+
+def _vxlan_vtep():
+    from ansible_collections.netfabric.core.plugins.module_utils import vxlan
+    return _kind(vxlan.ARGUMENT_SPEC, lambda p, m: vxlan.VxlanVtep(p), ("name",), refs=("dev", "master"),
+                 creates="name", constraints=dict(required_if=vxlan.REQUIRED_IF))
+
+
+def _fdb_entry():
+    from ansible_collections.netfabric.core.plugins.module_utils import fdb_entries
+    return _kind(fdb_entries.ARGUMENT_SPEC, lambda p, m: fdb_entries.FdbEntries(p), ("dev",), refs=("dev",),
+                 constraints=dict(mutually_exclusive=fdb_entries.MUTUALLY_EXCLUSIVE,
+                                  required_together=fdb_entries.REQUIRED_TOGETHER,
+                                  required_one_of=fdb_entries.REQUIRED_ONE_OF))
+
+
+def _netns():
+    from ansible_collections.netfabric.core.plugins.module_utils import netns_resource
+    return _kind(netns_resource.ARGUMENT_SPEC, lambda p, m: netns_resource.NetnsResource(p), ("name",))
+
+
+def _vtep_filter():
+    from ansible_collections.netfabric.core.plugins.module_utils import vtep_filter
+    return _kind(vtep_filter.ARGUMENT_SPEC, lambda p, m: vtep_filter.VtepFilter(p, m.run_command), ("table",),
+                 nft=True)
+
+
+def _route_entry():
+    from ansible_collections.netfabric.core.plugins.module_utils import routes
+    return _kind(routes.ARGUMENT_SPEC, lambda p, m: routes.RouteEntries(p), ("dev",), refs=("dev",))
+
+
+def _neigh_entry():
+    from ansible_collections.netfabric.core.plugins.module_utils import neighbours
+    return _kind(neighbours.ARGUMENT_SPEC, lambda p, m: neighbours.NeighbourEntries(p), ("dev",), refs=("dev",))
+
+
+def _ip_forwarding():
+    from ansible_collections.netfabric.core.plugins.module_utils import forwarding
+    return _kind(forwarding.ARGUMENT_SPEC, lambda p, m: forwarding.IpForwarding(p), ("interfaces",),
+                 refs=("interfaces",))
+
+
+LOADERS = {"bridge": _bridge, "bridge_port": _bridge_port, "veth_pair": _veth_pair, "vxlan_vtep": _vxlan_vtep,
+           "fdb_entry": _fdb_entry, "netns": _netns, "vtep_filter": _vtep_filter, "route_entry": _route_entry,
+           "neigh_entry": _neigh_entry, "ip_forwarding": _ip_forwarding}
+_LOADED = {}
+
+
+def kind(name):
+    """The Kind of module ``name`` (one of LOADERS), imported on first use."""
+    if name not in _LOADED:
+        _LOADED[name] = LOADERS[name]()
+    return _LOADED[name]
+
+
 NAMESPACE_OPTIONS = ("netns", "peer_netns")
 
 
@@ -77,7 +126,7 @@ class Item:
     def __init__(self, position, kind_name, params):
         self.position = position
         self.kind_name = kind_name
-        self.kind = KINDS[kind_name]
+        self.kind = kind(kind_name)
         self.params = params
         self.resource = None
 
@@ -131,17 +180,17 @@ def validated_items(resources):
     for position, entry in enumerate(resources):
         if not isinstance(entry, dict) or len(entry) != 1:
             errors.append("resources[%d]: must be a one-key dict naming a module (one of %s) and its options, got %r"
-                          % (position, ", ".join(sorted(KINDS)), entry))
+                          % (position, ", ".join(sorted(LOADERS)), entry))
             continue
         (kind_name, options), = entry.items()
-        if kind_name not in KINDS:
-            errors.append("resources[%d]: unknown module %r (one of %s)" % (position, kind_name, ", ".join(sorted(KINDS))))
+        if kind_name not in LOADERS:
+            errors.append("resources[%d]: unknown module %r (one of %s)" % (position, kind_name, ", ".join(sorted(LOADERS))))
             continue
         if not isinstance(options, dict):
             errors.append("resources[%d] (%s): the options must be a dict, got %r" % (position, kind_name, options))
             continue
-        kind = KINDS[kind_name]
-        result = ArgumentSpecValidator(kind.spec, **kind.constraints).validate(options)
+        spec = kind(kind_name)
+        result = ArgumentSpecValidator(spec.spec, **spec.constraints).validate(options)
         item = Item(position, kind_name, result.validated_parameters)
         if result.error_messages:
             errors += ["%s: %s (given: %s)" % (item.where, message, _given(options)) for message in result.error_messages]
