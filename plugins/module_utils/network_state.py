@@ -136,7 +136,7 @@ class Item:
         values = []
         for option in self.kind.label:
             value = self.params.get(option)
-            values.append(",".join(value) if isinstance(value, list) else str(value))
+            values.append(",".join(map(str, value)) if isinstance(value, list) else str(value))
         return "%s %s" % (self.kind_name, "/".join(values))
 
     @property
@@ -175,34 +175,43 @@ class Item:
 # ------------------------------------------------------------------------------------ validation
 
 def validated_items(resources):
-    """Every item checked against its module's own argument spec; errors name the item, option and value."""
+    """Every item checked against its module's own argument spec; all errors at once, each naming the item,
+    the option and the value."""
     items, errors = [], []
     for position, entry in enumerate(resources):
-        if not isinstance(entry, dict) or len(entry) != 1:
-            errors.append("resources[%d]: must be a one-key dict naming a module (one of %s) and its options, got %r"
-                          % (position, ", ".join(sorted(LOADERS)), entry))
-            continue
-        (kind_name, options), = entry.items()
-        if kind_name not in LOADERS:
-            errors.append("resources[%d]: unknown module %r (one of %s)" % (position, kind_name, ", ".join(sorted(LOADERS))))
-            continue
-        if not isinstance(options, dict):
-            errors.append("resources[%d] (%s): the options must be a dict, got %r" % (position, kind_name, options))
-            continue
-        spec = kind(kind_name)
-        result = ArgumentSpecValidator(spec.spec, **spec.constraints).validate(options)
-        item = Item(position, kind_name, result.validated_parameters)
-        if result.error_messages:
-            errors += ["%s: %s (given: %s)" % (item.where, message, _given(options)) for message in result.error_messages]
-            continue
-        items.append(item)
+        item, problems = validated_item(position, entry)
+        errors += problems
+        if item is not None:
+            items.append(item)
     if errors:
         raise NetfabricError("; ".join(errors))
     return items
 
 
-def _given(options):
-    return ", ".join("%s=%r" % (key, options[key]) for key in sorted(options))
+def validated_item(position, entry):
+    """(Item, []) for a valid entry, else (None, its error messages)."""
+    if not isinstance(entry, dict) or len(entry) != 1:
+        return None, ["resources[%d]: must be a one-key dict naming a module (one of %s) and its options, got %r"
+                      % (position, ", ".join(sorted(LOADERS)), entry)]
+    (kind_name, options), = entry.items()
+    if kind_name not in LOADERS:
+        return None, ["resources[%d]: unknown module %r (one of %s)" % (position, kind_name, ", ".join(sorted(LOADERS)))]
+    if not isinstance(options, dict):
+        return None, ["resources[%d] (%s): the options must be a dict, got %r" % (position, kind_name, options)]
+    spec = kind(kind_name)
+    result = ArgumentSpecValidator(spec.spec, **spec.constraints).validate(options)
+    item = Item(position, kind_name, result.validated_parameters)
+    if result.error_messages:
+        return None, ["%s: %s (given: %s)" % (item.where, message, _given(options)) for message in result.error_messages]
+    return item, []
+
+
+def _given(options, width=80):
+    """The options as given, each value cut to ``width`` characters (a list of 10,000 entries stays short)."""
+    def short(value):
+        text = repr(value)
+        return text if len(text) <= width else text[:width - 3] + "..."
+    return ", ".join("%s=%s" % (key, short(options[key])) for key in sorted(options))
 
 
 # ------------------------------------------------------------------------------------ building
@@ -327,7 +336,8 @@ class HostRun:
     def fail(self, item, exc):
         """The failure of ``item`` with every earlier item's steps undone; ``changed`` says what remains."""
         own_changed = getattr(exc, "changed", False)
-        message = "%s: %s" % (item.where, str(exc) if isinstance(exc, NetfabricError) else explain(exc))
+        text = str(exc) if isinstance(exc, NetfabricError) else explain(exc)
+        message = text if text.startswith(item.where + ": ") else "%s: %s" % (item.where, text)  # build() named it
         if not self.done:
             return StepsFailed(message, changed=own_changed)
         whole = roll_back(self.done, message + "; for the whole host")

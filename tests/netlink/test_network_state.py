@@ -167,3 +167,19 @@ def test_bad_item_fails_before_any_change(host, bad, words):
         assert word in result["msg"], (word, result["msg"])
     assert settled_state(host) == before
     assert link(host, "brv1") is None
+
+
+def test_item_built_at_its_turn_fails_and_rolls_back(host):
+    """An item in a namespace an earlier item creates is built when its turn comes: its own check (both ends
+    in that namespace under one name) fails then, and the namespace and the bridge before it are undone."""
+    c5 = container(5)
+    resources = [{"bridge": {"name": "brv5", "addresses": [], "netns": host}},
+                 {"netns": {"name": c5}},
+                 {"veth_pair": {"name": "x5", "peer": "x5", "netns": c5, "peer_netns": c5}}]
+    before = settled_state(host)
+    result = run(resources)
+    assert result["rc"] != 0 and result["changed"] is False, result
+    assert result["msg"].startswith("resources[2] (veth_pair x5): peer: ") and "resources[2]" not in result["msg"][5:], \
+        result["msg"]
+    assert not os.path.exists("/run/netns/" + c5)
+    assert settled_state(host) == before
