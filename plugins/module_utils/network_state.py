@@ -59,14 +59,15 @@ def _bridge_port():
 
 
 def _veth_pair():
-    from ansible_collections.netfabric.core.plugins.module_utils import veth
-    return _kind(veth.ARGUMENT_SPEC, lambda p, m: veth.VethPair(p), ("name",), refs=("master",), creates="name")
+    from ansible_collections.netfabric.core.plugins.module_utils import veth_pair
+    return _kind(veth_pair.ARGUMENT_SPEC, lambda p, m: veth_pair.VethPair(p), ("name",), refs=("master",),
+                 creates="name")
 
 
 def _vxlan_vtep():
-    from ansible_collections.netfabric.core.plugins.module_utils import vxlan
-    return _kind(vxlan.ARGUMENT_SPEC, lambda p, m: vxlan.VxlanVtep(p), ("name",), refs=("dev", "master"),
-                 creates="name", constraints=dict(required_if=vxlan.REQUIRED_IF))
+    from ansible_collections.netfabric.core.plugins.module_utils import vxlan_vtep
+    return _kind(vxlan_vtep.ARGUMENT_SPEC, lambda p, m: vxlan_vtep.VxlanVtep(p), ("name",), refs=("dev", "master"),
+                 creates="name", constraints=dict(required_if=vxlan_vtep.REQUIRED_IF))
 
 
 def _fdb_entry():
