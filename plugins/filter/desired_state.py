@@ -7,7 +7,9 @@ __metaclass__ = type
 # Thin Ansible wrapper around plugins/module_utils/desired_state.py (the roles' desired state, computed in
 # Python); documentation in the .yml file of each filter's name.
 
+from ansible.errors import AnsibleFilterError
 from ansible_collections.netfabric.core.plugins.module_utils import desired_state
+from ansible_collections.netfabric.core.plugins.module_utils.errors import PlanError
 
 
 def overlay_desired_tenants_filter(tenants, bridge_prefix, vtep_prefix, local, dev, dstport, learning, peers,
@@ -109,6 +111,13 @@ def state_vtep_mtu_filter(results, vtep):
     return desired_state.vtep_mtu(results, vtep)
 
 
+def vtep_peer_lists_filter(hostvars, hosts, key='netfabric_underlay_address'):
+    try:
+        return desired_state.vtep_peer_lists(hostvars, list(hosts), key)
+    except PlanError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
 class FilterModule(object):
     """netfabric.core desired-state filters (the roles' steps, computed in Python)."""
 
@@ -138,4 +147,5 @@ class FilterModule(object):
             'routed_link_resources': routed_link_resources_filter,
             'routed_container_resources': routed_container_resources_filter,
             'state_vtep_mtu': state_vtep_mtu_filter,
+            'vtep_peer_lists': vtep_peer_lists_filter,
         }

@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import peers
+
 
 def overlay_tenants(tenants, bridge_prefix, vtep_prefix, local, dev, dstport, learning, peers, control_plane='static'):
     """Per tenant: its bridge, its VTEP and its flood list (the overlay role's ``overlay_desired.tenants``).
@@ -270,8 +272,8 @@ def overlay_link_resources(tenants):
     return items
 
 
-def flood_entries(peers):
-    return [{'mac': '00:00:00:00:00:00', 'dst': str(peer)} for peer in peers]
+def flood_entries(addresses):
+    return [{'mac': '00:00:00:00:00:00', 'dst': str(address)} for address in addresses]
 
 
 def overlay_flood_resources(tenants, clear=False):
@@ -345,3 +347,10 @@ def vtep_mtu(results, vtep):
     """The MTU of VTEP ``vtep`` from a network_state result, or None (a pending VTEP, in check mode)."""
     found = [r.get('mtu') for r in results if r.get('kind') == 'vxlan_vtep' and r['item'] == 'vxlan_vtep ' + vtep]
     return found[0] if found else None
+
+
+def vtep_peer_lists(hostvars, hosts, key='netfabric_underlay_address'):
+    """Host -> the other hosts' VTEP addresses (``vtep_peers`` of each host of ``hosts``), computed once for the
+    fabric: each host's variables are read once, not once per host that needs its peers."""
+    addresses = dict((host, hostvars[host]) for host in hosts)
+    return dict((host, peers(addresses, host, key=key, hosts=hosts)) for host in hosts)
