@@ -80,3 +80,13 @@ def test_all_errors_are_reported_at_once():
     with pytest.raises(NetfabricError) as failure:
         network_state.validated_items([{'bridge': {}}, {'netns': {'name': 'x', 'state': 'gone'}}])
     assert 'resources[0] (bridge None)' in str(failure.value) and 'resources[1] (netns x)' in str(failure.value)
+
+
+def test_peer_lists_once_for_the_fabric_equal_each_hosts_vtep_peers():
+    from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import peers
+    hostvars = {'h1': {'netfabric_underlay_address': '192.0.2.11'}, 'h2': {'netfabric_underlay_address': '192.0.2.12'},
+                'h3': {'netfabric_underlay_address': '192.0.2.13'}, 'other': {}}
+    hosts = ['h1', 'h2', 'h3']
+    lists = desired_state.vtep_peer_lists(hostvars, hosts)
+    assert lists == dict((h, peers(hostvars, h, key='netfabric_underlay_address', hosts=hosts)) for h in hosts)
+    assert lists['h2'] == ['192.0.2.11', '192.0.2.13']
