@@ -63,7 +63,8 @@ NOTES_OVERLAY = """\
 `playbooks/overlay.yml` with `lab/demo-vars.yml` (2 tenants, 2 containers per host, underlay and
 overlay), a fresh lab per size, Ansible's default 5 forks. *tasks per host* counts task results per
 host (the range is wider on the first host, which runs the `run_once` planning tasks); *module runs
-per host* counts executions of netfabric.core modules including loop items. The re-run must
+per host* counts executions of netfabric.core modules including loop items (a `network_state` task,
+which converges a whole design step, counts once). The re-run must
 change nothing (checked). Wall times grow with the number of hosts because every host's tasks run
 on this machine's cores; the work per host does not."""
 NOTES_ROUTED = """\

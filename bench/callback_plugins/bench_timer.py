@@ -45,7 +45,11 @@ class CallbackModule(CallbackBase):
         self._start = time.perf_counter()
 
     def _record(self, result, status):
+        # A loop's results carry ``ansible_loop_var``; a module's own ``results`` list (network_state's
+        # per-item results) is one module run.
         items = result._result.get("results")
+        if isinstance(items, list) and not any(isinstance(r, dict) and "ansible_loop_var" in r for r in items):
+            items = None
         self._out.write(json.dumps({
             "task": self._task.get_name(),
             "action": self._task.action,

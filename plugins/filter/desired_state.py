@@ -7,7 +7,9 @@ __metaclass__ = type
 # Thin Ansible wrapper around plugins/module_utils/desired_state.py (the roles' desired state, computed in
 # Python); documentation in the .yml file of each filter's name.
 
+from ansible.errors import AnsibleFilterError
 from ansible_collections.netfabric.core.plugins.module_utils import desired_state
+from ansible_collections.netfabric.core.plugins.module_utils.errors import PlanError
 
 
 def overlay_desired_tenants_filter(tenants, bridge_prefix, vtep_prefix, local, dev, dstport, learning, peers,
@@ -68,12 +70,52 @@ def existing_netns_paths_filter(containers, create_default, netns_prefix=''):
     return desired_state.existing_netns_paths(containers, create_default, netns_prefix)
 
 
-def underlay_host_errors_filter(facts, uplink, address, netns_results, host):
-    return desired_state.underlay_host_errors(facts, uplink, address, netns_results or [], host)
+def underlay_host_errors_filter(probe, uplink, address, wanted_netns, host):
+    return desired_state.underlay_host_errors(probe, uplink, address, wanted_netns or [], host)
 
 
 def overlay_evpn_errors_filter(reflectors, hostvars, asn, pathspace, ranges, filter_sources):
     return desired_state.evpn_errors(reflectors, hostvars, asn, pathspace, ranges, filter_sources)
+
+
+def underlay_resources_filter(containers, addresses, bridge, uplink, migrate, gateway, netns_prefix, create_netns):
+    return desired_state.underlay_resources(containers, addresses, bridge, uplink, migrate, gateway, netns_prefix or '',
+                                            create_netns)
+
+
+def overlay_link_resources_filter(tenants):
+    return desired_state.overlay_link_resources(tenants)
+
+
+def overlay_flood_resources_filter(tenants, clear=False):
+    return desired_state.overlay_flood_resources(tenants, clear)
+
+
+def overlay_container_resources_filter(endpoints, tenants, containers, create_netns, mtus, container_ifname):
+    return desired_state.overlay_container_resources(endpoints, tenants, containers, create_netns, mtus, container_ifname)
+
+
+def overlay_state_mtus_filter(results, tenants):
+    return desired_state.state_vtep_mtus(results, tenants)
+
+
+def routed_link_resources_filter(own, peers, links, protocol, vtep_filter):
+    return desired_state.routed_link_resources(own, peers, links, protocol, vtep_filter)
+
+
+def routed_container_resources_filter(endpoints, containers, create_netns, container_ifname, bridge, mtu=None):
+    return desired_state.routed_container_resources(endpoints, containers, create_netns, container_ifname, bridge, mtu)
+
+
+def state_vtep_mtu_filter(results, vtep):
+    return desired_state.vtep_mtu(results, vtep)
+
+
+def vtep_peer_lists_filter(hostvars, hosts, key='netfabric_underlay_address'):
+    try:
+        return desired_state.vtep_peer_lists(hostvars, list(hosts), key)
+    except PlanError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 class FilterModule(object):
@@ -97,4 +139,13 @@ class FilterModule(object):
             'existing_netns_paths': existing_netns_paths_filter,
             'underlay_host_errors': underlay_host_errors_filter,
             'overlay_evpn_errors': overlay_evpn_errors_filter,
+            'underlay_resources': underlay_resources_filter,
+            'overlay_link_resources': overlay_link_resources_filter,
+            'overlay_flood_resources': overlay_flood_resources_filter,
+            'overlay_container_resources': overlay_container_resources_filter,
+            'overlay_state_mtus': overlay_state_mtus_filter,
+            'routed_link_resources': routed_link_resources_filter,
+            'routed_container_resources': routed_container_resources_filter,
+            'state_vtep_mtu': state_vtep_mtu_filter,
+            'vtep_peer_lists': vtep_peer_lists_filter,
         }

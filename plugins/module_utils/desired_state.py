@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.netfabric.core.plugins.module_utils.ip_plan import peers
+
 
 def overlay_tenants(tenants, bridge_prefix, vtep_prefix, local, dev, dstport, learning, peers, control_plane='static'):
     """Per tenant: its bridge, its VTEP and its flood list (the overlay role's ``overlay_desired.tenants``).
@@ -190,19 +192,20 @@ def existing_netns_paths(containers, create_default, netns_prefix):
             for c in containers if not c.get('create_netns', create_default)]
 
 
-def underlay_host_errors(facts, uplink, address, netns_results, host):
-    """What the read-only probes found wrong on ``host``: no uplink, the underlay address not carried, a
-    namespace the role must not create missing. ``address`` None: the inventory sets none."""
+def underlay_host_errors(probe, uplink, address, wanted_netns, host):
+    """What the read-only probe (netfabric.core.host_info) found wrong on ``host``: no uplink, the underlay
+    address not carried, a namespace the role must not create missing (``wanted_netns``: the
+    ``existing_netns_paths`` of the containers). ``address`` None: the inventory sets none."""
     errors = []
-    carried = facts['ansible_all_ipv4_addresses'] + facts['ansible_all_ipv6_addresses']
-    if uplink not in facts['ansible_interfaces']:
+    carried = probe['all_ipv4_addresses'] + probe['all_ipv6_addresses']
+    if uplink not in probe['interfaces']:
         errors.append('underlay_uplink: %s has no interface %s (it has %s)'
-                      % (host, uplink, ', '.join(sorted(facts['ansible_interfaces']))))
+                      % (host, uplink, ', '.join(sorted(probe['interfaces']))))
     if address is not None and str(address) not in carried:
         errors.append('netfabric_underlay_address: %s does not carry %s (it has %s)' % (host, address, ', '.join(carried)))
+    exists = dict((n['path'], n['exists']) for n in probe.get('namespaces', []))
     errors += ['underlay_containers: the namespace of %s on %s does not exist (%s) and create_netns is off'
-               % (r['item']['name'], host, r['item']['path'])
-               for r in netns_results if 'stat' in r and not r['stat']['exists']]
+               % (c['name'], host, c['path']) for c in wanted_netns if not exists.get(c['path'], False)]
     return errors
 
 
@@ -232,3 +235,122 @@ def evpn_errors(reflectors, hostvars, asn, pathspace, ranges, filter_sources):
     errors += ['overlay_evpn_listen_ranges/overlay_vtep_filter_sources: %s is not a CIDR' % net
                for net in list(ranges) + list(filter_sources) if not CIDR_SHAPE.match(net)]
     return errors
+
+
+# ---------------------------------------------------------------------------- network_state resources
+# What the roles hand to netfabric.core.network_state: a host's links as one list per design step, each
+# item one module's options (the module validates them with that module's own argument spec).
+
+def underlay_resources(containers, addresses, bridge, uplink, migrate, gateway, netns_prefix, create_netns):
+    """The underlay of one host: its bridge, the uplink on it (addresses and default route moved), the
+    containers' namespaces and their veths with the planned addresses (``addresses``: this host's block)."""
+    items = [{'bridge': {'name': bridge}},
+             {'bridge_port': {'bridge': bridge, 'port': uplink, 'migrate_addresses': bool(migrate)}}]
+    for c in containers:
+        if c.get('create_netns', create_netns):
+            items.append({'netns': {'name': c.get('netns', netns_prefix + c['name'])}})
+    for index, c in enumerate(containers):
+        items.append({'veth_pair': {'name': c.get('ifname', 'u' + c['name']), 'peer': 'eth0',
+                                    'peer_netns': c.get('netns', netns_prefix + c['name']), 'master': bridge,
+                                    'peer_addresses': [addresses[index]], 'peer_gateway': gateway}})
+    return items
+
+
+def overlay_link_resources(tenants):
+    """Per tenant its bridge (pure layer 2: no address, no IPv6 link-local), its VTEP on it, and the VTEP's
+    port flags: learning and ARP/ND suppression follow the control plane (EVPN programs the MACs)."""
+    items = []
+    for t in tenants:
+        vtep = t['vtep']
+        items.append({'bridge': {'name': t['bridge'], 'addresses': [], 'ipv6_addrgen': False}})
+        items.append({'vxlan_vtep': {'name': vtep['name'], 'vni': t['vni'], 'local': vtep['local'], 'dev': vtep['dev'],
+                                     'dstport': vtep['dstport'], 'learning': vtep['learning'], 'master': t['bridge'],
+                                     'ipv6_addrgen': False}})
+    for t in tenants:
+        items.append({'bridge_port': {'bridge': t['bridge'], 'port': t['vtep']['name'],
+                                      'learning': not t['evpn'], 'neigh_suppress': t['evpn']}})
+    return items
+
+
+def flood_entries(addresses):
+    return [{'mac': '00:00:00:00:00:00', 'dst': str(address)} for address in addresses]
+
+
+def overlay_flood_resources(tenants, clear=False):
+    """Each VTEP's flood list (static control plane: towards every peer, stale peers purged). ``clear``:
+    empty every VTEP's flood list (EVPN, before FRR restarts and re-installs zebra's)."""
+    if clear:
+        return [{'fdb_entry': {'dev': t['vtep']['name'], 'entries': [], 'exclusive': True}} for t in tenants]
+    return [{'fdb_entry': {'dev': t['vtep']['name'], 'entries': flood_entries(t['flood']), 'exclusive': True,
+                           'exclusive_scope': 'flood'}} for t in tenants if not t['evpn']]
+
+
+def overlay_container_resources(endpoints, tenants, containers, create_netns, mtus, container_ifname):
+    """Container namespaces to create, then each container's veth on its tenant's bridge, with its tenant
+    VTEP's MTU (unknown in check mode for a VTEP still to be created: the veth is pending then anyway)."""
+    wanted = dict((c['name'], c.get('create_netns', create_netns)) for c in containers)
+    bridges = dict((t['name'], t['bridge']) for t in tenants)
+    items = [{'netns': {'name': e['netns']}} for e in endpoints if wanted[e['name']]]
+    for e in endpoints:
+        veth = {'name': e['ifname'], 'peer': container_ifname, 'peer_netns': e['netns'],
+                'master': bridges[e['tenant']], 'peer_addresses': [e['cidr']], 'ipv6_addrgen': False}
+        if mtus.get(e['tenant']) is not None:
+            veth['mtu'] = mtus[e['tenant']]
+        items.append({'veth_pair': veth})
+    return items
+
+
+def state_vtep_mtus(results, tenants):
+    """Tenant name -> its VTEP's MTU from a network_state result (a pending VTEP, in check mode, has none)."""
+    by_vtep = dict((t['vtep']['name'], t['name']) for t in tenants)
+    return dict((by_vtep[r['item'].split(' ', 1)[1]], r['mtu']) for r in results
+                if r.get('kind') == 'vxlan_vtep' and r.get('mtu') is not None and r['item'].split(' ', 1)[1] in by_vtep)
+
+
+def routed_link_resources(own, peers, links, protocol, vtep_filter):
+    """The routed overlay of one host up to its containers: the bridge with the gateway address, the VTEP (fixed
+    MAC, the subnet's network address as a /32, learning off), forwarding between the two, each peer's forwarding
+    entry, neighbour entry and route (stale peers purged), and the VTEP filter. ``own``: this host's row of the
+    plan; ``peers``: ``routed_peers``; ``links``: bridge, vtep, vni, local, dev, dstport; ``vtep_filter``: table, state."""
+    vtep = links['vtep']
+    return [
+        {'bridge': {'name': links['bridge'], 'addresses': [own['bridge_address']]}},
+        {'vxlan_vtep': {'name': vtep, 'vni': links['vni'], 'local': links['local'], 'dev': links['dev'],
+                        'dstport': links['dstport'], 'learning': False, 'mac': own['vtep_mac'],
+                        'addresses': ['%s/32' % own['vtep_address']]}},
+        {'ip_forwarding': {'interfaces': [links['bridge'], vtep]}},
+        {'fdb_entry': {'dev': vtep, 'entries': peers['fdb'], 'exclusive': True}},
+        # adopt: entries systemd-networkd's [Neighbor] re-created at boot carry no protocol mark
+        {'neigh_entry': {'dev': vtep, 'entries': peers['neighbours'], 'protocol': protocol, 'exclusive': True,
+                         'adopt': True}},
+        {'route_entry': {'dev': vtep, 'routes': peers['routes'], 'protocol': protocol, 'exclusive': True}},
+        {'vtep_filter': {'peers': peers['underlays'], 'dstport': links['dstport'], 'table': vtep_filter['table'],
+                         'state': vtep_filter['state']}},
+    ]
+
+
+def routed_container_resources(endpoints, containers, create_netns, container_ifname, bridge, mtu):
+    """The containers' namespaces (those to create) and veths on the bridge: the next address of this host's
+    subnet, default route via the gateway, the VTEP's MTU (unknown in check mode for a VTEP still to be created)."""
+    items = [{'netns': {'name': e['netns']}} for e, c in zip(endpoints, containers)
+             if c.get('create_netns', create_netns)]
+    for e in endpoints:
+        veth = {'name': e['ifname'], 'peer': container_ifname, 'peer_netns': e['netns'], 'master': bridge,
+                'peer_addresses': [e['cidr']], 'peer_gateway': e['gateway']}
+        if mtu is not None:
+            veth['mtu'] = mtu
+        items.append({'veth_pair': veth})
+    return items
+
+
+def vtep_mtu(results, vtep):
+    """The MTU of VTEP ``vtep`` from a network_state result, or None (a pending VTEP, in check mode)."""
+    found = [r.get('mtu') for r in results if r.get('kind') == 'vxlan_vtep' and r['item'] == 'vxlan_vtep ' + vtep]
+    return found[0] if found else None
+
+
+def vtep_peer_lists(hostvars, hosts, key='netfabric_underlay_address'):
+    """Host -> the other hosts' VTEP addresses (``vtep_peers`` of each host of ``hosts``), computed once for the
+    fabric: each host's variables are read once, not once per host that needs its peers."""
+    addresses = dict((host, hostvars[host]) for host in hosts)
+    return dict((host, peers(addresses, host, key=key, hosts=hosts)) for host in hosts)

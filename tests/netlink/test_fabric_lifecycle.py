@@ -86,7 +86,8 @@ def dropped(ns):
 
 
 def changed_items(stdout):
-    """(task name, host, first word of the item label) of every item a playbook run changed, sorted."""
+    """(task name, host, item) of everything a playbook run (with ``-v``) changed, sorted: the label of each
+    loop item, and for a netfabric.core.network_state task each item it changed (its per-item results)."""
     task, items = None, []
     for line in stdout.splitlines():
         found = re.match(r"TASK \[(?:[\w.]+ : )?(.*)\] \**$", line)
@@ -95,6 +96,10 @@ def changed_items(stdout):
         found = re.match(r"changed: \[(\S+)\] => \(item=(\S+)", line)
         if found:
             items.append((task, found.group(1), found.group(2)))
+        found = re.match(r"changed: \[(\S+)\] => (\{.*\})$", line)
+        if found:
+            result = json.loads(found.group(2))
+            items += [(task, found.group(1), r["item"]) for r in result.get("results", []) if r.get("changed")]
     return sorted(items)
 
 
@@ -142,7 +147,9 @@ def test_uplink_migration_loses_at_most_two_probes(lab):
         assert link("%s-%s" % (prefix, host), "eth0")["master"] == "br0"
         sent, received = map(int, re.search(r"(\d+) packets transmitted, (\d+) received", outputs[host]).groups())
         print("\n[underlay role] %s: %d of %d probes lost while its uplink moved onto br0" % (host, sent - received, sent))
-        assert sent > 500 and sent - received <= 2, outputs[host]
+        # The window spans the whole run (still_running); the run takes a few seconds since the roles apply a
+        # host's state in one network_state task per step, so a few hundred probes cover it.
+        assert sent > 200 and sent - received <= 2, outputs[host]
 
 
 def test_converged_lab_check_mode_reports_no_change(lab):
@@ -206,13 +213,15 @@ def test_drift_is_repaired_exactly(lab):
     assert flood_list(h2, "vx100") == [] and link(h2, "vx200") is None and link(h2, "oc1") is None
     settle(h1)
     untouched = dump_state(h1)
-    proc, recap = converge(inventory("h1", "h2"))
+    proc, recap = converge(inventory("h1", "h2"), "-v")
     # Exactly the drift is repaired: blue flood list, red VTEP, red flood list, c1's veth; h1 untouched.
+    rest = "Flood lists towards every other VTEP, the VTEP filter, container namespaces and veths"
     assert changed_items(proc.stdout) == [
-        ("Connect each container to its tenant's bridge with its planned overlay address", "h2", "c1"),
-        ("Create a VTEP per tenant on its bridge", "h2", "red"),
-        ("Flood list towards every other VTEP of the fabric (stale peers purged)", "h2", "blue"),
-        ("Flood list towards every other VTEP of the fabric (stale peers purged)", "h2", "red"),
+        ("Create a bridge per tenant and a VTEP on it, with the VTEP port flags of the control plane", "h2",
+         "vxlan_vtep vx200"),
+        (rest, "h2", "fdb_entry vx100"),
+        (rest, "h2", "fdb_entry vx200"),
+        (rest, "h2", "veth_pair oc1"),
     ], proc.stdout[-8000:]
     assert recap["h1"]["changed"] == 0
     assert dump_state(h1) == untouched

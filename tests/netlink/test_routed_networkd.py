@@ -20,7 +20,7 @@ import time
 import pytest
 
 from conftest import REPO, ansible_bin, ansible_env, fdb, ip_json, link
-from test_networkd_reboot import NETWORKD_WARNING, changed_tasks, recap, reboot_host, start_networkd, stop
+from test_networkd_reboot import NETWORKD_WARNING, changed_items, recap, reboot_host, start_networkd, stop
 
 LAB = REPO / "lab" / "lab.py"
 PLAYBOOK = str(REPO / "playbooks" / "routed.yml")
@@ -34,13 +34,16 @@ routed_persist_vtep_network: 10-lab-eth0.network
 """
 UPLINK = "[Match]\nName=eth0\n\n[Network]\nAddress=%s/24\nGateway=192.0.2.1\n"
 MAC = {"h1": "0a:58:c0:00:02:0b", "h2": "0a:58:c0:00:02:0c"}
+# (task, network_state item) of what may change after networkd rebuilt the host.
+LINKS_TASK = ("netfabric.core.routed : Bridge with the gateway address, VTEP, forwarding between them, every peer's "
+              "entries and route, VTEP filter")
+CONTAINERS_TASK = ("netfabric.core.routed : Connect each container to the bridge with the next address of this host's "
+                   "subnet, default route via the gateway")
 NOT_PERSISTED = {
-    "netfabric.core.routed : Connect each container to the bridge with the next address of this host's subnet, "
-    "default route via the gateway",
-    "netfabric.core.routed : Admit VXLAN only from the peers' underlay addresses (nftables; removed when "
-    "routed_vtep_filter is off)",
+    (CONTAINERS_TASK, "veth_pair rc1"),
+    (LINKS_TASK, "vtep_filter netfabric_routed"),
     # networkd's [Neighbor] has no protocol key: the role marks the (identical) entries as its own again
-    "netfabric.core.routed : Neighbour entry per peer - its VTEP address resolves to its VTEP MAC (stale peers purged)",
+    (LINKS_TASK, "neigh_entry flannel.1"),
 }
 
 
@@ -142,8 +145,8 @@ def test_reboot_networkd_rebuilds_the_routed_overlay(fabric, tmp_path):
                 for a in e["addr_info"] if a["family"] == "inet"] == [("10.244.1.1", 24)]
         assert entries(h1) == H1_ENTRIES, log
 
-        output = playbook(fabric["inventory"], fabric["vars"], "--limit", "h1")
-        assert changed_tasks(output, "h1") == NOT_PERSISTED, output[-6000:]
+        output = playbook(fabric["inventory"], fabric["vars"], "--limit", "h1", "-v")
+        assert changed_items(output, "h1") == NOT_PERSISTED, output[-6000:]
         assert link(h1, "flannel.1")["ifindex"] == vtep["ifindex"]  # networkd's VTEP kept, not re-created
         assert entries(h1) == H1_ENTRIES
         assert [n.get("protocol") for n in ip_json(h1, "neigh", "show", "dev", "flannel.1")] == ["157"]

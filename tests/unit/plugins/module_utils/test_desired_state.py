@@ -312,7 +312,12 @@ def test_underlay_host_errors_match_the_former_loop(uplink, address, exists):
     if address is not None:
         variables['netfabric_underlay_address'] = address
     old = jinja(OLD_HOST_ERRORS, **variables)
-    new = desired_state.underlay_host_errors(facts, uplink, address, results, 'h1')
+    # The probe is now netfabric.core.host_info: the same facts, and the namespaces looked up by path.
+    probe = {'interfaces': facts['ansible_interfaces'], 'all_ipv4_addresses': facts['ansible_all_ipv4_addresses'],
+             'all_ipv6_addresses': facts['ansible_all_ipv6_addresses'],
+             'namespaces': [{'netns': r['item']['name'], 'path': r['item']['path'], 'exists': r['stat']['exists']}
+                            for r in results if 'stat' in r]}
+    new = desired_state.underlay_host_errors(probe, uplink, address, [r['item'] for r in results if 'item' in r], 'h1')
     assert new == old
     assert len(new) == (0 if exists else 1) + (uplink != 'eth0') + (address not in (None, '192.0.2.11'))
 
