@@ -91,8 +91,8 @@ def overlay_flood_resources_filter(tenants, clear=False):
     return desired_state.overlay_flood_resources(tenants, clear)
 
 
-def overlay_container_resources_filter(endpoints, tenants, containers, create_netns, mtus, container_ifname):
-    return desired_state.overlay_container_resources(endpoints, tenants, containers, create_netns, mtus, container_ifname)
+def overlay_container_resources_filter(endpoints, tenants, containers, create_netns, container_ifname):
+    return desired_state.overlay_container_resources(endpoints, tenants, containers, create_netns, container_ifname)
 
 
 def overlay_state_mtus_filter(results, tenants):

@@ -285,18 +285,17 @@ def overlay_flood_resources(tenants, clear=False):
                            'exclusive_scope': 'flood'}} for t in tenants if not t['evpn']]
 
 
-def overlay_container_resources(endpoints, tenants, containers, create_netns, mtus, container_ifname):
-    """Container namespaces to create, then each container's veth on its tenant's bridge, with its tenant
-    VTEP's MTU (unknown in check mode for a VTEP still to be created: the veth is pending then anyway)."""
+def overlay_container_resources(endpoints, tenants, containers, create_netns, container_ifname):
+    """Container namespaces to create, then each container's veth on its tenant's bridge, with the MTU its
+    tenant's VTEP has when the veth converges (``mtu_from``): the same run may create that VTEP."""
     wanted = dict((c['name'], c.get('create_netns', create_netns)) for c in containers)
-    bridges = dict((t['name'], t['bridge']) for t in tenants)
+    by_name = dict((t['name'], t) for t in tenants)
     items = [{'netns': {'name': e['netns']}} for e in endpoints if wanted[e['name']]]
     for e in endpoints:
-        veth = {'name': e['ifname'], 'peer': container_ifname, 'peer_netns': e['netns'],
-                'master': bridges[e['tenant']], 'peer_addresses': [e['cidr']], 'ipv6_addrgen': False}
-        if mtus.get(e['tenant']) is not None:
-            veth['mtu'] = mtus[e['tenant']]
-        items.append({'veth_pair': veth})
+        tenant = by_name[e['tenant']]
+        items.append({'veth_pair': {'name': e['ifname'], 'peer': container_ifname, 'peer_netns': e['netns'],
+                                    'master': tenant['bridge'], 'mtu_from': tenant['vtep']['name'],
+                                    'peer_addresses': [e['cidr']], 'ipv6_addrgen': False}})
     return items
 
 

@@ -60,7 +60,7 @@ def _bridge_port():
 
 def _veth_pair():
     from ansible_collections.netfabric.core.plugins.module_utils import veth_pair
-    return _kind(veth_pair.ARGUMENT_SPEC, lambda p, m: veth_pair.VethPair(p), ("name",), refs=("master",),
+    return _kind(veth_pair.ARGUMENT_SPEC, lambda p, m: veth_pair.VethPair(p), ("name",), refs=("master", "mtu_from"),
                  creates="name")
 
 

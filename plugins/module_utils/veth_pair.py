@@ -11,6 +11,7 @@ if it is in the host end's namespace (one request: move and rename), else the pa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
 import os
 
 from ansible_collections.netfabric.core.plugins.module_utils import addrgen, validate
@@ -31,6 +32,7 @@ ARGUMENT_SPEC = dict(
     peer_netns=dict(type="str"),
     master=dict(type="str"),
     mtu=dict(type="int"),
+    mtu_from=dict(type="str"),
     peer_addresses=dict(type="list", elements="str"),
     peer_gateway=dict(type="str"),
     ipv6_addrgen=addrgen.SPEC,
@@ -50,6 +52,9 @@ class VethPair(Resource):
         self.peer = validate.ifname("peer", params["peer"], required=self.state == "present")
         self.master = validate.ifname("master", params["master"], required=False)
         self.mtu = validate.mtu("mtu", params["mtu"])
+        self.mtu_from = validate.ifname("mtu_from", params.get("mtu_from"), required=False)
+        if self.mtu is not None and self.mtu_from is not None:
+            validate.fail("mtu_from", self.mtu_from, "is mutually exclusive with mtu (%d)" % self.mtu)
         self.peer_addresses = validate.cidr_list("peer_addresses", params["peer_addresses"])
         self.peer_gateway = self._gateway(params["peer_gateway"])
         self.ipv6_addrgen = params["ipv6_addrgen"]
@@ -127,12 +132,12 @@ class VethPair(Resource):
         # The peer's namespace: where the peer is looked for, and where its new name must be free.
         peer_table = table if self.peer_same else LinkTable(self.peer_ns)
         facts = dict(table=table, host=host, where=MISSING, peer_table=peer_table, host_addresses=[], elsewhere=None,
-                     addrgen=None)
+                     addrgen=None, mtu_source=table.get(self.mtu_from) if self.mtu_from else None)
         if host is None or host["kind"] != "veth":
             return Snapshot({"name": self.name, "state": "absent"}, values={"index": None, "peer_index": None}, **facts)
         where, peer = self._locate(host, table, peer_table)
         facts.update(where=where, addrgen=addrgen.read(self.ns, host, self.ipv6_addrgen))
-        if self.mtu is not None:
+        if self.mtu is not None or self.mtu_from is not None:
             facts["host_addresses"] = read_addresses(self.ns, host["index"])
         if self.state == "present" and where in (ELSEWHERE, MISSING) and host["link_netnsid"] is not None:
             facts["elsewhere"] = self._find_peer_namespace(host["link_netnsid"], host)
@@ -165,7 +170,21 @@ class VethPair(Resource):
 
     # --- checking ----------------------------------------------------------------------------
 
+    def with_mtu_of(self, snapshot):
+        """This pair with ``mtu`` as the ``mtu_from`` link has it in ``snapshot``: a copy, the resource
+        stays as it was built (``mtu_from`` is resolved anew by every read)."""
+        if self.mtu_from is None or self.state == "absent":
+            return self
+        source = snapshot.mtu_source
+        if source is None:
+            raise NetfabricError(no_such_link("mtu_from", self.mtu_from))
+        resolved = copy.copy(self)
+        resolved.mtu, resolved.mtu_from = source["mtu"], None
+        return resolved
+
     def check(self, snapshot):
+        if self.mtu_from is not None:
+            return self.with_mtu_of(snapshot).check(snapshot)
         host, before = snapshot.host, snapshot.view
         if host is not None and host["kind"] != "veth":
             raise NetfabricError(wrong_kind("name", self.name, host["kind"], "veth", "remove it or pick another name"))
@@ -185,6 +204,8 @@ class VethPair(Resource):
     # --- planning ----------------------------------------------------------------------------
 
     def plan(self, snapshot):
+        if self.mtu_from is not None:
+            return self.with_mtu_of(snapshot).plan(snapshot)
         before = snapshot.view
         if self.state == "absent":
             return self._plan_absent(before)

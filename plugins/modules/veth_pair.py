@@ -54,8 +54,15 @@ options:
     description: Bridge to attach the host end to; it must exist in the host end's namespace.
     type: str
   mtu:
-    description: MTU of both ends (68-65535).
+    description: MTU of both ends (68-65535). Mutually exclusive with O(mtu_from).
     type: int
+  mtu_from:
+    description:
+      - A link in the host end's namespace whose MTU both ends take, read when the task runs, for example
+        the tenant's VTEP, whose MTU the kernel derives from its underlay device.
+      - The link must exist (in check mode, when run by M(netfabric.core.network_state), an earlier item may
+        create it). Mutually exclusive with O(mtu).
+    type: str
   peer_addresses:
     description:
       - The complete list of IPv4/IPv6 addresses with prefix length on the peer, for example C(192.0.2.21/24).
@@ -112,6 +119,16 @@ EXAMPLES = r'''
   netfabric.core.veth_pair:
     name: vc1
     state: absent
+
+- name: Container interface eth1 on a tenant bridge, with the MTU of the tenant's VTEP
+  netfabric.core.veth_pair:
+    name: oc1
+    peer: eth1
+    peer_netns: c1
+    master: brv100
+    mtu_from: vx100
+    peer_addresses:
+      - 198.51.100.2/24
 '''
 
 RETURN = r'''

@@ -215,14 +215,14 @@ def test_drift_is_repaired_exactly(lab):
     untouched = dump_state(h1)
     proc, recap = converge(inventory("h1", "h2"), "-v")
     # Exactly the drift is repaired: blue flood list, red VTEP, red flood list, c1's veth; h1 untouched.
-    rest = "Flood lists towards every other VTEP, the VTEP filter, container namespaces and veths"
-    assert changed_items(proc.stdout) == [
-        ("Create a bridge per tenant and a VTEP on it, with the VTEP port flags of the control plane", "h2",
-         "vxlan_vtep vx200"),
-        (rest, "h2", "fdb_entry vx100"),
-        (rest, "h2", "fdb_entry vx200"),
-        (rest, "h2", "veth_pair oc1"),
-    ], proc.stdout[-8000:]
+    tenants = ("Create the tenants - bridges, VTEPs and their port flags; flood lists, VTEP filter and container veths "
+               "unless FRR starts in between")
+    assert changed_items(proc.stdout) == sorted([
+        (tenants, "h2", "vxlan_vtep vx200"),
+        (tenants, "h2", "fdb_entry vx100"),
+        (tenants, "h2", "fdb_entry vx200"),
+        (tenants, "h2", "veth_pair oc1"),
+    ]), proc.stdout[-8000:]
     assert recap["h1"]["changed"] == 0
     assert dump_state(h1) == untouched
     assert flood_list(h2, "vx100") == ["192.0.2.11"] and flood_list(h2, "vx200") == ["192.0.2.11"]

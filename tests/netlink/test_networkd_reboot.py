@@ -42,7 +42,8 @@ overlay_persist_dir: "%(root)s/{{ inventory_hostname }}/network"
 # the VTEP source filter (an nftables table, which networkd does not manage): (task, network_state item).
 UNDERLAY_TASK = ("netfabric.core.underlay : Underlay bridge, uplink (addresses and default route moved onto the bridge), "
                  "container namespaces and veths")
-OVERLAY_TASK = "netfabric.core.overlay : Flood lists towards every other VTEP, the VTEP filter, container namespaces and veths"
+OVERLAY_TASK = ("netfabric.core.overlay : Create the tenants - bridges, VTEPs and their port flags; flood lists, "
+                "VTEP filter and container veths unless FRR starts in between")
 NOT_PERSISTED = {(UNDERLAY_TASK, "veth_pair uc1"), (UNDERLAY_TASK, "veth_pair uc2"),
                  (OVERLAY_TASK, "veth_pair oc1"), (OVERLAY_TASK, "veth_pair oc2"),
                  (OVERLAY_TASK, "vtep_filter netfabric_vtep")}

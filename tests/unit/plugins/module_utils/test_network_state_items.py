@@ -34,10 +34,10 @@ def test_the_roles_items_are_valid_items_in_design_order():
         'bridge brv100', 'vxlan_vtep vx100', 'bridge brv200', 'vxlan_vtep vx200',
         'bridge_port brv100/vx100', 'bridge_port brv200/vx200']
     rest = (desired_state.overlay_flood_resources(TENANTS)
-            + desired_state.overlay_container_resources(ENDPOINTS, TENANTS, CONTAINERS, True, {'blue': 1450}, 'eth1'))
+            + desired_state.overlay_container_resources(ENDPOINTS, TENANTS, CONTAINERS, True, 'eth1'))
     assert labels(rest) == ['fdb_entry vx100', 'fdb_entry vx200', 'netns h1-c1', 'veth_pair oc1', 'veth_pair oc2']
     veths = [item['veth_pair'] for item in rest if 'veth_pair' in item]
-    assert veths[0]['mtu'] == 1450 and 'mtu' not in veths[1]  # red's VTEP MTU unknown (check mode): left out
+    assert [v['mtu_from'] for v in veths] == ['vx100', 'vx200'] and 'mtu' not in veths[0]  # the VTEP's, when it runs
     assert [v['master'] for v in veths] == ['brv100', 'brv200']
 
 
