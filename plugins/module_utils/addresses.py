@@ -16,7 +16,7 @@ import socket
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl
 from ansible_collections.netfabric.core.plugins.module_utils.constants import (
     IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, IFA_F_OPTIMISTIC,
-    RT_SCOPE_LINK)
+    RT_SCOPE_LINK, RT_SCOPE_UNIVERSE)
 from ansible_collections.netfabric.core.plugins.module_utils.converge import Step
 from ansible_collections.netfabric.core.plugins.module_utils.errors import NetfabricError
 
@@ -46,6 +46,18 @@ def read_link_local(ns, index):
     found = [ipaddress.ip_interface("%s/%d" % (msg["address"], msg["prefixlen"])) for msg in rtnl.read_addresses(ns.raw)
              if msg["index"] == index and msg["family"] == socket.AF_INET6 and msg["scope"] == RT_SCOPE_LINK]
     return sorted(found, key=lambda i: int(i.ip))
+
+
+def host_addresses(ns):
+    """(IPv4, IPv6) global addresses of the namespace as text, in the kernel's order (loopback excluded)."""
+    found = {socket.AF_INET: [], socket.AF_INET6: []}
+    for msg in rtnl.read_addresses(ns.raw):
+        if msg["scope"] != RT_SCOPE_UNIVERSE or msg["family"] not in found:
+            continue
+        text = msg["address"] if msg["family"] == socket.AF_INET6 else (msg["local"] or msg["address"])
+        if text and not ipaddress.ip_address(text).is_loopback and text not in found[msg["family"]]:
+            found[msg["family"]].append(text)
+    return found[socket.AF_INET], found[socket.AF_INET6]
 
 
 def owned_addresses(ns):

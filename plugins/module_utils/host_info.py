@@ -10,30 +10,16 @@ netlink dumps and a stat per namespace.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import ipaddress
 import os
-import socket
 
 from ansible_collections.netfabric.core.plugins.module_utils import rtnl, validate
+from ansible_collections.netfabric.core.plugins.module_utils.addresses import host_addresses
 from ansible_collections.netfabric.core.plugins.module_utils.netlink import Namespace, netns_path
 
 ARGUMENT_SPEC = dict(
     namespaces=dict(type="list", elements="str", default=[]),
     netns=dict(type="str"),
 )
-GLOBAL_SCOPE = 0
-
-
-def host_addresses(ns):
-    """(IPv4, IPv6) global addresses of the namespace as text, in the kernel's order (loopback excluded)."""
-    found = {socket.AF_INET: [], socket.AF_INET6: []}
-    for msg in rtnl.read_addresses(ns.raw):
-        if msg["scope"] != GLOBAL_SCOPE or msg["family"] not in found:
-            continue
-        text = msg["address"] if msg["family"] == socket.AF_INET6 else (msg["local"] or msg["address"])
-        if text and not ipaddress.ip_address(text).is_loopback and text not in found[msg["family"]]:
-            found[msg["family"]].append(text)
-    return found[socket.AF_INET], found[socket.AF_INET6]
 
 
 def namespace_exists(spec):
