@@ -18,10 +18,6 @@ def overlay_desired_tenants_filter(tenants, bridge_prefix, vtep_prefix, local, d
                                          control_plane)
 
 
-def overlay_vtep_mtus_filter(results):
-    return desired_state.vtep_mtus(results)
-
-
 def overlay_with_vtep_mtus_filter(tenants, mtus, independent):
     return desired_state.with_vtep_mtus(tenants, mtus, independent)
 
@@ -124,7 +120,6 @@ class FilterModule(object):
     def filters(self):
         return {
             'overlay_desired_tenants': overlay_desired_tenants_filter,
-            'overlay_vtep_mtus': overlay_vtep_mtus_filter,
             'overlay_with_vtep_mtus': overlay_with_vtep_mtus_filter,
             'overlay_networkd_files': overlay_networkd_files_filter,
             'routed_networkd_files': routed_networkd_files_filter,

@@ -25,11 +25,6 @@ def overlay_tenants(tenants, bridge_prefix, vtep_prefix, local, dev, dstport, le
              'evpn': control_plane == 'evpn'} for t in tenants]
 
 
-def vtep_mtus(results):
-    """Tenant name -> MTU from the VTEP task's loop results (a skipped item, in check mode, has none)."""
-    return dict((r['item']['name'], r['mtu']) for r in results if 'mtu' in r)
-
-
 def with_vtep_mtus(tenants, mtus, independent):
     """The desired tenants with each VTEP's MTU as the module set it (what systemd-networkd persists)."""
     out = []

@@ -126,11 +126,6 @@ def test_endpoints_refuse_a_container_beyond_the_plan():
         desired_state.overlay_endpoints(crowded, PLAN, TENANTS, 'h1', '')
 
 
-def test_vtep_mtus_index_results_and_leave_out_skipped_items():
-    results = [{'item': {'name': 'blue'}, 'mtu': 1450}, {'item': {'name': 'red'}, 'skipped': True}]
-    assert desired_state.vtep_mtus(results) == {'blue': 1450}
-
-
 def test_with_vtep_mtus_adds_mtu_and_independent_without_touching_the_input():
     tenants = desired_tenants()
     out = desired_state.with_vtep_mtus(tenants, {'blue': 1450, 'red': 1400}, True)
