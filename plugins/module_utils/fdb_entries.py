@@ -56,28 +56,29 @@ def _validated_entries(params):
         prefix = "entries"
     result = []
     seen = set()
+    unicast = {}  # mac -> its first entry: one lookup per entry, not a scan of the list
     for position, item in enumerate(raw):
         try:
             entry = _validated_entry(item)
         except NetfabricError as exc:  # the message starts with the option: prefix its position
             raise NetfabricError("%s[%d].%s" % (prefix, position, exc) if prefix else str(exc))
         if entry not in seen:
-            _refuse_second_destination(entry, position, prefix, result)
+            _refuse_second_destination(entry, position, prefix, unicast)
             seen.add(entry)
             result.append(entry)
     return result
 
 
-def _refuse_second_destination(entry, position, prefix, listed):
+def _refuse_second_destination(entry, position, prefix, unicast):
     """A unicast MAC has one destination: the kernel keeps the first and silently ignores the others."""
     if entry.mac == fdb.ZERO_MAC:
         return
-    for other in listed:
-        if other.mac == entry.mac:
-            where = "%s[%d]." % (prefix, position) if prefix else ""
-            raise NetfabricError("%smac: %s is listed towards %s and towards %s; a unicast MAC has exactly one "
-                                 "destination (only 00:00:00:00:00:00, the flood list, takes several)"
-                                 % (where, entry.mac, other.as_dict(), entry.as_dict()))
+    other = unicast.setdefault(entry.mac, entry)
+    if other is not entry:
+        where = "%s[%d]." % (prefix, position) if prefix else ""
+        raise NetfabricError("%smac: %s is listed towards %s and towards %s; a unicast MAC has exactly one "
+                             "destination (only 00:00:00:00:00:00, the flood list, takes several)"
+                             % (where, entry.mac, other.as_dict(), entry.as_dict()))
 
 
 def _validated_entry(item):

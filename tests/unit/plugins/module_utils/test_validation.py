@@ -78,3 +78,18 @@ def test_neighbours_refusal_carries_the_position():
         neighbours.validated_entries([{"address": "192.0.2.21", "mac": "02:00:00:00:00:21"},
                                       {"address": "224.0.0.1", "mac": "02:00:00:00:00:22"}])
     assert str(caught.value).startswith("entries[1].address"), str(caught.value)
+
+
+def test_a_unicast_mac_towards_two_destinations_is_refused_with_both_and_its_position():
+    from ansible_collections.netfabric.core.plugins.module_utils import fdb_entries
+    zero = "00:00:00:00:00:00"
+    entries = [dict(mac=zero, dst="192.0.2.12"), dict(mac=zero, dst="192.0.2.13"),         # a flood list: fine
+               dict(mac="02:00:00:00:00:01", dst="192.0.2.12"), dict(mac="02:00:00:00:00:01", dst="192.0.2.12"),
+               dict(mac="02:00:00:00:00:01", dst="192.0.2.13")]
+    params = dict(entries=entries, mac=None, dst=None)
+    with pytest.raises(fdb_entries.NetfabricError) as refused:
+        fdb_entries._validated_entries(params)
+    message = str(refused.value)
+    assert message.startswith("entries[4].mac: 02:00:00:00:00:01 is listed towards"), message
+    assert "192.0.2.12" in message and "192.0.2.13" in message
+    assert len(fdb_entries._validated_entries(dict(params, entries=entries[:4]))) == 3  # the repeat is dropped
