@@ -51,13 +51,18 @@ def iproute2(ns):
     return common.timed_cpu(read_all)
 
 
+def params(ns):
+    """What iproute2 reads, no more: no nftables table, no BGP sessions (no FRR runs in the bench)."""
+    return {"netns": ns, "vtep_filter_table": "", "bgp": False, "frr_pathspace": ""}
+
+
 def in_process(ns):
     from ansible_collections.netfabric.core.plugins.module_utils.fabric_info import FabricInfo
-    return common.timed_converge(lambda: FabricInfo({"vtep_filter_table": "", "netns": ns}, None, None))
+    return common.timed_converge(lambda: FabricInfo(params(ns), None, None))
 
 
 def as_process(ns):
-    return common.timed_module(MODULE, {"netns": ns, "vtep_filter_table": ""})
+    return common.timed_module(MODULE, params(ns))
 
 
 def check(result, count, what):
