@@ -101,18 +101,16 @@ def tool_show(vtep, kind):
 
 def resource(kind, vtep, rows):
     """The module's resource with the parameters AnsibleModule would hand it."""
-    from ansible_collections.netfabric.core.plugins.module_utils.fdb_entries import FdbEntries
-    from ansible_collections.netfabric.core.plugins.module_utils.neighbours import NeighbourEntries
-    from ansible_collections.netfabric.core.plugins.module_utils.routes import RouteEntries
+    from ansible_collections.netfabric.core.plugins.module_utils import fdb_entries, neighbours, routes
     common_params = dict(dev="flannel.1", exclusive=True, state="present", netns=vtep.ns)
     if kind == "routes":
-        return RouteEntries(dict(common_params, protocol=PROTOCOL, routes=[
-            {"dst": net + "/24", "gateway": net, "onlink": True, "metric": None} for net, _m, _u in rows]))
+        return routes.RouteEntries(common.module_params(routes.ARGUMENT_SPEC, dict(common_params, protocol=PROTOCOL, routes=[
+            {"dst": net + "/24", "gateway": net, "onlink": True} for net, _m, _u in rows])))
     if kind == "neighbours":
-        return NeighbourEntries(dict(common_params, protocol=PROTOCOL, adopt=False, entries=[
-            {"address": net, "mac": mac} for net, mac, _u in rows]))
-    return FdbEntries(dict(common_params, mac=None, dst=None, entries=[
-        {"mac": mac, "dst": ul, "vni": None, "port": None} for _n, mac, ul in rows]))
+        return neighbours.NeighbourEntries(common.module_params(neighbours.ARGUMENT_SPEC, dict(
+            common_params, protocol=PROTOCOL, adopt=False, entries=[{"address": net, "mac": mac} for net, mac, _u in rows])))
+    return fdb_entries.FdbEntries(common.module_params(fdb_entries.ARGUMENT_SPEC, dict(common_params, entries=[
+        {"mac": mac, "dst": ul} for _n, mac, ul in rows])))
 
 
 def in_process(kind, vtep, rows, changed):
